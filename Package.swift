@@ -1,0 +1,107 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Keep",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "keep-controller", targets: ["keep-controller"]),
+        .executable(name: "keep-agent", targets: ["keep-agent"]),
+        .executable(name: "keepctl", targets: ["keepctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0", traits: []),
+    ],
+    targets: [
+        // C libraries of the system: OpenSSL 3 (libssl-dev) and zstd (libzstd-dev).
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+
+        .target(name: "KeepCore"),
+        // The only Swift module that sees OpenSSL: hashing, AEAD, KDF, X.509/PKI and the TLS channel handler.
+        .target(
+            name: "KeepCrypto",
+            dependencies: [
+                "COpenSSL", "KeepCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "KeepProtocol",
+            dependencies: [
+                "KeepCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .target(name: "KeepStore", dependencies: ["KeepCore", "KeepCrypto", "CZstd"]),
+        .target(
+            name: "KeepCatalog",
+            dependencies: ["KeepCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "KeepAgent",
+            dependencies: [
+                "KeepCore", "KeepCrypto", "KeepProtocol", "KeepStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
+            name: "KeepController",
+            dependencies: [
+                "KeepCore", "KeepCrypto", "KeepProtocol", "KeepStore", "KeepCatalog",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
+            name: "KeepCommands",
+            dependencies: [
+                "KeepCore", "KeepCrypto", "KeepProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(
+            name: "KeepTestSupport",
+            dependencies: ["KeepCore", "KeepCrypto", "KeepProtocol"]
+        ),
+        .executableTarget(
+            name: "keep-controller",
+            dependencies: [
+                "KeepController",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "keep-agent",
+            dependencies: [
+                "KeepAgent",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "keepctl", dependencies: ["KeepCommands"]),
+
+        .testTarget(name: "KeepCoreTests", dependencies: ["KeepCore"]),
+        .testTarget(name: "KeepCryptoTests", dependencies: ["KeepCrypto", "KeepTestSupport"]),
+        .testTarget(
+            name: "KeepProtocolTests",
+            dependencies: ["KeepProtocol", .product(name: "NIOEmbedded", package: "swift-nio")]
+        ),
+        .testTarget(name: "KeepStoreTests", dependencies: ["KeepStore"]),
+        .testTarget(name: "KeepCatalogTests", dependencies: ["KeepCatalog"]),
+        .testTarget(name: "KeepIntegrationTests", dependencies: ["KeepTestSupport", "KeepCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,3 @@
+#pragma once
+#include <openssl/ssl.h>
+// Shims for the crypto part of KeepCrypto.

@@ -1,0 +1,1 @@
+// KeepAgent module.

@@ -1,0 +1,1 @@
+// KeepCommands module.

@@ -1,0 +1,1 @@
+// KeepCrypto module.
