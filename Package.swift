@@ -94,13 +94,21 @@ let package = Package(
         .executableTarget(name: "keepctl", dependencies: ["KeepCommands"]),
 
         .testTarget(name: "KeepCoreTests", dependencies: ["KeepCore"]),
-        .testTarget(name: "KeepCryptoTests", dependencies: ["KeepCrypto", "KeepTestSupport"]),
+        .testTarget(
+            name: "KeepCryptoTests",
+            dependencies: [
+                "KeepCrypto", "KeepTestSupport",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "KeepProtocolTests",
             dependencies: ["KeepProtocol", .product(name: "NIOEmbedded", package: "swift-nio")]
         ),
         .testTarget(name: "KeepStoreTests", dependencies: ["KeepStore"]),
         .testTarget(name: "KeepCatalogTests", dependencies: ["KeepCatalog"]),
+        .testTarget(name: "KeepAgentTests", dependencies: ["KeepAgent", "KeepStore"]),
         .testTarget(name: "KeepIntegrationTests", dependencies: ["KeepTestSupport", "KeepCore"]),
     ],
     swiftLanguageModes: [.v6]
