@@ -23,6 +23,6 @@ import Testing
 
     @Test func stampsAreUTC() {
         #expect(UTCStamp.compact(0) == "19700101T000000")
-        #expect(UTCStamp.readable(1_795_379_052) == "2026-11-22 19:04:12Z")
+        #expect(UTCStamp.readable(1_795_379_052) == "2026-11-22 20:24:12Z")
     }
 }
