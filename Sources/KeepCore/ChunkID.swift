@@ -58,3 +58,20 @@ public enum Hex {
         }
     }
 }
+
+extension ChunkID: Codable {
+    /// Encoded as 64 lowercase hex digits.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let id = ChunkID(hex: text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a 64-digit hex object id: \(text)")
+        }
+        self = id
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(hex)
+    }
+}
