@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "Keep",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "keep-controller", targets: ["keep-controller"]),
         .executable(name: "keep-agent", targets: ["keep-agent"]),
@@ -22,7 +22,7 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
 
-        .target(name: "KeepCore"),
+        .target(name: "KeepCore", dependencies: [.product(name: "Yams", package: "Yams")]),
         // The only Swift module that sees OpenSSL: hashing, AEAD, KDF, X.509/PKI and the TLS channel handler.
         .target(
             name: "KeepCrypto",
@@ -39,6 +39,16 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // Sockets: TLS + framing pipelines for the listener and the dialers, shared by all three programs.
+        .target(
+            name: "KeepTransport",
+            dependencies: [
+                "KeepCore", "KeepCrypto", "KeepProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .target(name: "KeepStore", dependencies: ["KeepCore", "KeepCrypto", "CZstd"]),
         .target(
             name: "KeepCatalog",
@@ -47,7 +57,7 @@ let package = Package(
         .target(
             name: "KeepAgent",
             dependencies: [
-                "KeepCore", "KeepCrypto", "KeepProtocol", "KeepStore",
+                "KeepCore", "KeepCrypto", "KeepProtocol", "KeepStore", "KeepTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -57,7 +67,7 @@ let package = Package(
         .target(
             name: "KeepController",
             dependencies: [
-                "KeepCore", "KeepCrypto", "KeepProtocol", "KeepStore", "KeepCatalog",
+                "KeepCore", "KeepCrypto", "KeepProtocol", "KeepStore", "KeepCatalog", "KeepTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -67,7 +77,8 @@ let package = Package(
         .target(
             name: "KeepCommands",
             dependencies: [
-                "KeepCore", "KeepCrypto", "KeepProtocol",
+                "KeepCore", "KeepCrypto", "KeepProtocol", "KeepTransport",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -80,14 +91,16 @@ let package = Package(
         .executableTarget(
             name: "keep-controller",
             dependencies: [
-                "KeepController",
+                "KeepController", "KeepTransport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "keep-agent",
             dependencies: [
-                "KeepAgent",
+                "KeepAgent", "KeepTransport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,0 +1,103 @@
+import Foundation
+import KeepCore
+import KeepCrypto
+import KeepProtocol
+import KeepStore
+import KeepTransport
+
+/// Sends a backup's objects to the controller, and only those it does not have.
+///
+/// Objects are queued with their plaintext; when the queue holds `batchObjects` objects or
+/// `batchBytes` bytes, one HaveChunksRequest asks which the controller (for this pool) already has, and
+/// the missing ones are compressed and sent as CHUNK frames. Memory stays bounded by the batch size.
+/// Objects already known present or sent during this run are never queued twice.
+final class Uploader {
+    private let session: ClientSession
+    private let requestID: UInt64
+    private var answers: AsyncStream<Keep_V1_Envelope>.AsyncIterator
+    private var queue: [(id: ChunkID, type: KeepProtocol.ObjectType, plaintext: [UInt8])] = []
+    private var queuedBytes = 0
+    private var known = Set<ChunkID>()
+    private let batchObjects = 256
+    private let batchBytes = 16 << 20
+
+    /// Counters for the snapshot's stats.
+    private(set) var bytesSent: UInt64 = 0
+    private(set) var objectsSent: UInt64 = 0
+
+    init(session: ClientSession, requestID: UInt64, answers: AsyncStream<Keep_V1_Envelope>) {
+        self.session = session
+        self.requestID = requestID
+        self.answers = answers.makeAsyncIterator()
+    }
+
+    /// Queues an object for upload (unless it is already known to be stored) and returns its id.
+    @discardableResult
+    func add(_ plaintext: [UInt8], type: KeepProtocol.ObjectType) async throws -> ChunkID {
+        let id = SHA256.hash(plaintext)
+        guard known.insert(id).inserted else { return id }
+        queue.append((id, type, plaintext))
+        queuedBytes += plaintext.count
+        if queue.count >= batchObjects || queuedBytes >= batchBytes { try await flush() }
+        return id
+    }
+
+    /// Marks objects as present without asking (they are referenced by the parent snapshot, whose
+    /// completeness the controller checked when it committed it).
+    func assumePresent(_ ids: some Sequence<ChunkID>) {
+        known.formUnion(ids)
+    }
+
+    /// Asks about the queued objects and sends the missing ones.
+    func flush() async throws {
+        guard !queue.isEmpty else { return }
+        let batch = queue
+        queue = []
+        queuedBytes = 0
+        try await session.send(
+            .control(requestID: requestID, .haveChunksRequest(.with { $0.ids = batch.map { Data($0.id.bytes) } })))
+        let bitmap = try await nextAnswer { envelope -> Data? in
+            if case .haveChunksResponse(let response) = envelope.body { return response.presentBitmap }
+            return nil
+        }
+        guard bitmap.count == (batch.count + 7) / 8 else {
+            throw KeepError(.protocolViolation, "the controller answered HaveChunks with a bitmap of the wrong size")
+        }
+        for (index, object) in batch.enumerated() {
+            let present = bitmap[bitmap.startIndex + index / 8] & (1 << UInt8(index % 8)) != 0
+            if present { continue }
+            let packed = ObjectCompression.pack(object.plaintext)
+            var payload = ByteBufferAllocator().buffer(capacity: packed.bytes.count)
+            payload.writeBytes(packed.bytes)
+            try await session.send(
+                .chunk(
+                    ChunkFrame(
+                        id: object.id, type: object.type, compression: packed.compressed ? .zstd : .none,
+                        plaintextLength: UInt32(object.plaintext.count), payload: payload)))
+            bytesSent += UInt64(packed.bytes.count)
+            objectsSent += 1
+        }
+    }
+
+    /// Waits for the controller's next answer to this backup; an Error ends the backup.
+    func nextAnswer<T>(_ match: (Keep_V1_Envelope) -> T?) async throws -> T {
+        guard let envelope = await answers.next() else {
+            throw KeepError(.unavailable, "the connection to the controller was lost during the backup")
+        }
+        if case .error(let error) = envelope.body { throw KeepError(error) }
+        guard let value = match(envelope) else {
+            throw KeepError(.protocolViolation, "unexpected \(envelope.body?.messageName ?? "message") from the controller")
+        }
+        return value
+    }
+}
+
+/// zstd level 3, kept only when it saves at least 3 %: incompressible data travels and is stored raw.
+enum ObjectCompression {
+    static func pack(_ plaintext: [UInt8]) -> (bytes: [UInt8], compressed: Bool) {
+        guard let compressed = try? Zstd.compress(plaintext, level: 3),
+            compressed.count < plaintext.count - plaintext.count / 33
+        else { return (plaintext, false) }
+        return (compressed, true)
+    }
+}

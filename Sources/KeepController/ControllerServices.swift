@@ -1,0 +1,27 @@
+import KeepCatalog
+import Logging
+
+/// The long-lived parts of a running controller, shared by every session.
+struct ControllerServices: Sendable {
+    let name: String
+    let catalog: any Catalog
+    let store: ObjectStore
+    let registry: AgentRegistry
+    let logger: Logger
+
+    var backups: BackupCoordinator {
+        BackupCoordinator(catalog: catalog, store: store, registry: registry, logger: logger)
+    }
+
+    var operators: OperatorService {
+        OperatorService(catalog: catalog, store: store, registry: registry, backups: backups)
+    }
+}
+
+extension Logger {
+    func with(metadata: Logger.Metadata) -> Logger {
+        var copy = self
+        for (key, value) in metadata { copy[metadataKey: key] = value }
+        return copy
+    }
+}

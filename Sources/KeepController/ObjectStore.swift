@@ -1,0 +1,115 @@
+import Foundation
+import KeepCatalog
+import KeepCore
+import KeepCrypto
+import KeepProtocol
+import KeepStore
+
+/// Intake and read-back of objects (data chunks and trees) on the controller.
+///
+/// Every object is checked against its id on arrival, encrypted and appended to the open pack. A pack
+/// is written durably to the backend *before* the catalog learns where its objects are, so the
+/// catalog never points at data that is not on disk. `flush()` seals the open pack; the snapshot
+/// commit calls it first, so a snapshot is complete only once all its objects are durable.
+actor ObjectStore {
+    private let catalog: any Catalog
+    private let backend: any PackBackend
+    private let key: SymmetricKey
+    private var builder: PackBuilder
+    /// Objects in the open pack, not yet in the catalog, with the pools that sent them.
+    private var pending: [ChunkID: Set<String>] = [:]
+
+    init(catalog: any Catalog, backend: any PackBackend, key: SymmetricKey) {
+        self.catalog = catalog
+        self.backend = backend
+        self.key = key
+        self.builder = PackBuilder(key: key)
+    }
+
+    /// Checks and stores one object sent by an agent of `pool`. Returns the bytes it added to the
+    /// store: 0 when the object was already there (global dedup).
+    func ingest(_ chunk: ChunkFrame, pool: String) async throws -> UInt64 {
+        let payload = Array(chunk.payload.readableBytesView)
+        let plaintext: [UInt8]
+        switch chunk.compression {
+        case .none: plaintext = payload
+        case .zstd: plaintext = try Zstd.decompress(payload, plaintextLength: Int(chunk.plaintextLength))
+        }
+        guard plaintext.count == Int(chunk.plaintextLength), SHA256.hash(plaintext) == chunk.id else {
+            throw KeepError(
+                .integrity, "object \(chunk.id.hex.prefix(12)) does not match its id; it was refused",
+                context: "pool \(pool)", hint: "the agent's disk or memory may be faulty; run the backup again")
+        }
+        if pending[chunk.id] != nil {
+            pending[chunk.id, default: []].insert(pool)
+            return 0
+        }
+        if try await catalog.location(of: chunk.id) != nil {
+            try await catalog.addPoolReferences(pool: pool, ids: [chunk.id])
+            return 0
+        }
+        let before = builder.size
+        try builder.add(
+            id: chunk.id, type: chunk.type.storeType, payload: payload, compressed: chunk.compression == .zstd,
+            plaintextLength: chunk.plaintextLength)
+        pending[chunk.id] = [pool]
+        let added = UInt64(builder.size - before)
+        if builder.isFull { try await flush() }
+        return added
+    }
+
+    /// Which of `ids` an agent of `pool` may consider stored (its pool's objects only, including
+    /// those still in the open pack).
+    func existing(_ ids: [ChunkID], inPool pool: String) async throws -> Set<ChunkID> {
+        var found = try await catalog.existing(ids, inPool: pool)
+        for id in ids where pending[id]?.contains(pool) == true { found.insert(id) }
+        return found
+    }
+
+    /// Seals the open pack: writes it durably, then records its objects in the catalog.
+    func flush() async throws {
+        guard !pending.isEmpty else { return }
+        let sealed = try builder.finish()
+        builder = PackBuilder(key: key)
+        let references = pending
+        pending = [:]
+        try backend.write(packID: sealed.packID, contents: sealed.bytes)
+        let locations = sealed.entries.map { entry in
+            ChunkLocation(
+                id: entry.id, packID: sealed.packID, offset: entry.offset, length: entry.length,
+                plaintextLength: entry.plaintextLength, type: entry.type.rawValue, compressed: entry.compressed)
+        }
+        try await catalog.recordPack(sealed.packID, size: UInt64(sealed.bytes.count), objects: locations, at: Clock.unixSeconds())
+        var byPool: [String: [ChunkID]] = [:]
+        for (id, pools) in references {
+            for pool in pools { byPool[pool, default: []].append(id) }
+        }
+        for (pool, ids) in byPool { try await catalog.addPoolReferences(pool: pool, ids: ids) }
+    }
+
+    /// Whether a pack file is present in the backend.
+    func packExists(_ packID: String) -> Bool {
+        (try? backend.size(packID: packID)) != nil
+    }
+
+    /// Reads, decrypts, decompresses and verifies one object.
+    func read(_ id: ChunkID) async throws -> [UInt8] {
+        guard let location = try await catalog.location(of: id) else {
+            throw KeepError(.notFound, "object \(id.hex.prefix(12)) is not in the store", hint: "run keepctl verify")
+        }
+        return try read(location)
+    }
+
+    /// Reads and verifies the object at a known location.
+    func read(_ location: ChunkLocation) throws -> [UInt8] {
+        let blob = try backend.read(packID: location.packID, offset: location.offset, length: Int(location.length))
+        let entry = PackEntry(
+            id: location.id, type: ObjectType(rawValue: location.type) ?? .data, offset: location.offset,
+            length: location.length, plaintextLength: location.plaintextLength, compressed: location.compressed)
+        return try PackReader.object(entry, from: blob, key: key)
+    }
+}
+
+extension KeepProtocol.ObjectType {
+    var storeType: KeepStore.ObjectType { KeepStore.ObjectType(rawValue: rawValue) ?? .data }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import KeepAgent
+import KeepCore
+import KeepTransport
+import Logging
+
+@main
+struct KeepAgentMain: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keep-agent",
+        abstract: "The Keep agent: dials out to the controller and backs this host up on its command.",
+        version: KeepVersion.current)
+
+    @Option(help: "Path of agent.yaml.") var config: String
+    @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel: Logger.Level = .info
+
+    func run() async throws {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "keep-agent")
+        do {
+            let agent = Agent(configuration: try AgentConfiguration.load(path: config), logger: logger)
+            try await ProcessLifecycle.runUntilTerminated { try await agent.run() }
+        } catch let error as KeepError {
+            logger.critical("\(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,0 +1,8 @@
+import KeepCommands
+
+@main
+struct KeepctlMain {
+    static func main() async {
+        await Keepctl.main()
+    }
+}
