@@ -41,6 +41,12 @@ final class OpenSSLContext: @unchecked Sendable {
                     hint: "check that the file exists, is readable and holds PEM certificates")
             }
             guard SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) == 1 else {
+                let last = ERR_peek_last_error()
+                if keep_ERR_GET_LIB(last) == ERR_LIB_X509, keep_ERR_GET_REASON(last) == X509_R_KEY_VALUES_MISMATCH {
+                    throw Self.failure(
+                        "the private key \(key) does not match the certificate \(chain)",
+                        hint: "use the key generated together with this certificate")
+                }
                 throw Self.failure(
                     "cannot load the private key \(key)",
                     hint: "check that the file exists, is readable and holds an unencrypted PEM key")
