@@ -46,16 +46,21 @@ struct TLSHandlerTests {
     }
 
     static let refusals: [Refusal] = [
-        Refusal(name: "no certificate", client: { _ in nil }, serverError: .noPeerCertificate,
-                clientError: .noPeerCertificate),
-        Refusal(name: "other CA", client: { $0.otherCA }, serverError: .untrustedCertificate,
-                clientError: .untrustedCertificate),
-        Refusal(name: "expired", client: { $0.expired }, serverError: .expiredCertificate,
-                clientError: .expiredCertificate),
-        Refusal(name: "no Keep identity", client: { $0.noIdentity }, serverError: .invalidIdentity,
-                clientError: .protocolFailure),
-        Refusal(name: "role not allowed", client: { $0.operatorAlice }, serverError: .roleNotAllowed,
-                clientError: .protocolFailure),
+        Refusal(
+            name: "no certificate", client: { _ in nil }, serverError: .noPeerCertificate,
+            clientError: .noPeerCertificate),
+        Refusal(
+            name: "other CA", client: { $0.otherCA }, serverError: .untrustedCertificate,
+            clientError: .untrustedCertificate),
+        Refusal(
+            name: "expired", client: { $0.expired }, serverError: .expiredCertificate,
+            clientError: .expiredCertificate),
+        Refusal(
+            name: "no Keep identity", client: { $0.noIdentity }, serverError: .invalidIdentity,
+            clientError: .protocolFailure),
+        Refusal(
+            name: "role not allowed", client: { $0.operatorAlice }, serverError: .roleNotAllowed,
+            clientError: .protocolFailure),
     ]
 
     @Test("the server refuses bad clients with a precise error and keeps serving", arguments: refusals)

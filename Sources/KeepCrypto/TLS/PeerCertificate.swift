@@ -53,18 +53,21 @@ final class PeerCertificate {
     func identity(acceptedRoles: Set<PeerRole>, isServer: Bool) throws -> PeerIdentity {
         let peerName = isServer ? "client" : "server"
         guard let commonName = subjectValue(NID_commonName),
-            let identity = PeerIdentity(commonName: commonName, organizationalUnit: subjectValue(NID_organizationalUnitName))
+            let identity = PeerIdentity(
+                commonName: commonName, organizationalUnit: subjectValue(NID_organizationalUnitName))
         else {
             throw TLSError(
                 .invalidIdentity,
-                "the \(peerName) certificate subject does not carry a Keep identity (CN=<role>:<name>, OU=<pool> for agents)",
+                "the \(peerName) certificate subject does not carry a Keep identity"
+                    + " (CN=<role>:<name>, OU=<pool> for agents)",
                 hint: "issue the certificate with `keepctl pki issue`, which writes the subject Keep expects")
         }
         guard acceptedRoles.contains(identity.role) else {
             let accepted = acceptedRoles.map(\.rawValue).sorted().joined(separator: ", ")
             throw TLSError(
                 .roleNotAllowed,
-                "the \(peerName) certificate is for \(identity), whose role is not accepted here (accepted: \(accepted))",
+                "the \(peerName) certificate is for \(identity), whose role is not accepted here"
+                    + " (accepted: \(accepted))",
                 hint: isServer
                     ? "connect with a certificate of an accepted role"
                     : "check the address: it does not lead to a Keep controller")

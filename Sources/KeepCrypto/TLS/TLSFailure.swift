@@ -78,7 +78,10 @@ enum TLSFailure {
     /// The error for an alert the peer sent: the peer refused us, and the alert says why.
     static func alertFailure(_ alert: Int32, isServer: Bool) -> TLSError {
         let peer = isServer ? "client" : "controller"
-        let description = String(cString: SSL_alert_desc_string_long(alert))
+        // OpenSSL 3.0 has no text for the TLS 1.3 "certificate required" alert.
+        let description =
+            alert == SSL_AD_CERTIFICATE_REQUIRED
+            ? "certificate required" : String(cString: SSL_alert_desc_string_long(alert))
         let reason = "the \(peer) rejected the connection with TLS alert \"\(description)\""
         switch alert {
         case SSL_AD_CERTIFICATE_EXPIRED:

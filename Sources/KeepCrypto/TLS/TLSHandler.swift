@@ -111,11 +111,12 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let loop = context.eventLoop.assumeIsolated()
         timeout = loop.scheduleTask(in: handshakeTimeout) { [weak self] in
             guard let self, self.state == .handshaking else { return }
+            let limit = Self.describe(self.handshakeTimeout)
             self.fail(
                 context: context,
                 error: TLSError(
                     .handshakeTimeout,
-                    "the \(self.peerName) did not complete the TLS handshake within \(Self.describe(self.handshakeTimeout))",
+                    "the \(self.peerName) did not complete the TLS handshake within \(limit)",
                     hint: "check the network path and that the \(self.peerName) speaks Keep's TLS"))
         }
         advanceHandshake(context: context)

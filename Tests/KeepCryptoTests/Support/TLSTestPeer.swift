@@ -48,7 +48,11 @@ final class ConnectionRecorder: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if let error = error as? TLSError { outcome.errors.append(error) } else { outcome.otherErrors.append("\(error)") }
+        if let error = error as? TLSError {
+            outcome.errors.append(error)
+        } else {
+            outcome.otherErrors.append("\(error)")
+        }
         handshake.fail(error)
         received.fail(error)
     }
