@@ -1,0 +1,100 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import KeepCore
+
+/// Thin, error-checked wrappers over the POSIX calls the local backend and the key file need.
+/// Every failure becomes a `KeepError` naming the path; ENOSPC/EDQUOT become `.diskFull`.
+enum POSIXFile {
+    static func error(_ operation: String, path: String, code: Int32 = errno) -> KeepError {
+        let text = String(cString: strerror(code))
+        switch code {
+        case ENOSPC, EDQUOT:
+            return KeepError(.diskFull, "no space left to \(operation)", context: path,
+                             hint: "free space on the file system holding \(path) or move the store")
+        case EACCES, EPERM, EROFS:
+            return KeepError(.permissionDenied, "cannot \(operation): \(text)", context: path,
+                             hint: "check ownership and permissions of \(path)")
+        case ENOENT:
+            return KeepError(.notFound, "cannot \(operation): \(text)", context: path)
+        default:
+            return KeepError(.io, "cannot \(operation): \(text)", context: path)
+        }
+    }
+
+    static func openFile(_ path: String, flags: Int32, mode: mode_t = 0o600) throws -> Int32 {
+        while true {
+            let descriptor = open(path, flags | O_CLOEXEC, mode)
+            if descriptor >= 0 { return descriptor }
+            if errno != EINTR { throw error("open", path: path) }
+        }
+    }
+
+    static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        var done = 0
+        while done < bytes.count, let base = bytes.baseAddress {
+            let count = write(descriptor, base + done, bytes.count - done)
+            if count > 0 {
+                done += count
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else {
+                throw error("write", path: path, code: count < 0 ? errno : EIO)
+            }
+        }
+    }
+
+    /// Reads exactly `length` bytes at `offset`; a short file throws an `.integrity` error.
+    static func readExactly(_ descriptor: Int32, offset: UInt64, length: Int, path: String) throws -> [UInt8] {
+        try [UInt8](unsafeUninitializedCapacity: max(length, 1)) { buffer, initialized in
+            var done = 0
+            while done < length, let base = buffer.baseAddress {
+                let count = pread(descriptor, base + done, length - done, off_t(offset) + off_t(done))
+                if count > 0 {
+                    done += count
+                } else if count < 0 && errno == EINTR {
+                    continue
+                } else if count == 0 {
+                    throw KeepError(.integrity, "file ends before byte \(offset + UInt64(length))", context: path)
+                } else {
+                    throw error("read", path: path)
+                }
+            }
+            initialized = length
+        }
+    }
+
+    static func sync(_ descriptor: Int32, path: String) throws {
+        while fsync(descriptor) != 0 {
+            if errno != EINTR { throw error("fsync", path: path) }
+        }
+    }
+
+    /// Makes a rename or unlink in `directory` durable.
+    static func fsyncDirectory(_ directory: String) throws {
+        let descriptor = try openFile(directory, flags: O_RDONLY | O_DIRECTORY)
+        defer { close(descriptor) }
+        try sync(descriptor, path: directory)
+    }
+
+    /// Creates `path` if missing (mode 0700); an existing directory is fine.
+    static func makeDirectory(_ path: String) throws {
+        if mkdir(path, 0o700) != 0 && errno != EEXIST { throw error("create directory", path: path) }
+    }
+
+    /// Names of the entries of `directory`, without "." and "..".
+    static func entries(of directory: String) throws -> [String] {
+        guard let stream = opendir(directory) else { throw error("list", path: directory) }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+}
