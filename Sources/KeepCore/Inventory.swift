@@ -13,10 +13,13 @@ public enum InventoryKind: String, Sendable, Hashable, Codable, CaseIterable {
 public struct UsersInventory: Sendable, Hashable, Codable {
     public var accounts: [Account]
     public var groups: [Group]
+    /// Why part of the list is missing (e.g. the application accounts command failed); `nil` when complete.
+    public var unavailable: String?
 
-    public init(accounts: [Account], groups: [Group]) {
+    public init(accounts: [Account], groups: [Group], unavailable: String? = nil) {
         self.accounts = accounts
         self.groups = groups
+        self.unavailable = unavailable
     }
 
     /// One account: a `passwd` line, or an application account reported by a command.

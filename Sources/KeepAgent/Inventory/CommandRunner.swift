@@ -56,7 +56,8 @@ struct CommandRunner {
         if finished.wait(timeout: .now() + timeout) == .timedOut {
             kill(process.processIdentifier, SIGKILL)
             finished.wait()
-            throw Failure(description: "\(name) did not finish within \(Int(timeout)) s")
+            let seconds = timeout == timeout.rounded() ? String(Int(timeout)) : String(timeout)
+            throw Failure(description: "\(name) did not finish within \(seconds) s")
         }
         guard process.terminationReason == .exit, process.terminationStatus == 0 else {
             let firstLine = errors.contents().split(separator: "\n").first.map(String.init) ?? ""
