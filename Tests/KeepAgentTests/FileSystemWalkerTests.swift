@@ -34,7 +34,9 @@ struct FileSystemWalkerTests {
         return temp
     }
 
-    static func walk(_ spec: SourceSpec, _ visitor: RecordingVisitor = RecordingVisitor()) async throws -> (TreeEntry?, RecordingVisitor) {
+    static func walk(_ spec: SourceSpec, _ visitor: RecordingVisitor = RecordingVisitor()) async throws -> (
+        TreeEntry?, RecordingVisitor
+    ) {
         var walker = FileSystemWalker(source: spec)
         var visitor = visitor
         let root = try await walker.walk(visitor: &visitor)
@@ -50,10 +52,12 @@ struct FileSystemWalkerTests {
         #expect(root?.kind == .directory)
         let top = try #require(visitor.trees[""])
         let names = top.entries.map(\.displayName)
-        #expect(names == [
-            "a.txt", "bad\\xff.bin", "dir", "empty", "fifo", "hard1", "hard2", "héllo ✓.txt", "link", "loop1", "loop2",
-            "sparse",
-        ])
+        #expect(
+            names == [
+                "a.txt", "bad\\xff.bin", "dir", "empty", "fifo", "hard1", "hard2", "héllo ✓.txt", "link", "loop1",
+                "loop2",
+                "sparse",
+            ])
         // Post-order: the nested file comes before its directories, the root comes last.
         let deep = try #require(visitor.order.firstIndex(of: "dir/nested/deep.txt"))
         #expect(deep < (try #require(visitor.order.firstIndex(of: "dir/nested"))))

@@ -9,7 +9,9 @@ struct InventoryTests {
     /// A fake root with /etc files, and a configuration whose PATH holds no tools.
     static func fakeRoot() throws -> (TemporaryDirectory, InventoryConfiguration) {
         let temp = try TemporaryDirectory()
-        try temp.write("etc/passwd", """
+        try temp.write(
+            "etc/passwd",
+            """
             root:x:0:0:root:/root:/bin/bash
             daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin
             # a comment
@@ -19,7 +21,9 @@ struct InventoryTests {
             nobody:x:65534:65534:nobody:/nonexistent:/bin/sh
 
             """)
-        try temp.write("etc/group", """
+        try temp.write(
+            "etc/group",
+            """
             root:x:0:
             sudo:x:27:alice,bob
             alice:x:1000:
@@ -28,9 +32,11 @@ struct InventoryTests {
 
             """)
         try temp.write("etc/login.defs", "# defaults\nUID_MIN\t\t\t  500\nUID_MAX 60000\n")
-        try temp.write("etc/os-release", "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n")
+        try temp.write(
+            "etc/os-release", "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n")
         try temp.write("proc/meminfo", "MemTotal:        8000000 kB\nMemFree: 1 kB\n")
-        try temp.write("proc/cpuinfo", "processor\t: 0\nmodel name\t: Test CPU\n\nprocessor\t: 1\nmodel name\t: Test CPU\n")
+        try temp.write(
+            "proc/cpuinfo", "processor\t: 0\nmodel name\t: Test CPU\n\nprocessor\t: 1\nmodel name\t: Test CPU\n")
         try temp.directory("empty-bin")
         let configuration = InventoryConfiguration(
             root: temp.path, searchPath: temp.path + "/empty-bin", commandTimeout: 2, now: { 1_700_000_000 })
@@ -42,9 +48,10 @@ struct InventoryTests {
         let users = UsersCollector(configuration: configuration).collect()
         _ = temp
         let kinds = Dictionary(uniqueKeysWithValues: users.accounts.map { ($0.name, $0.kind) })
-        #expect(kinds == [
-            "root": .system, "daemon": .system, "bob": .human, "alice": .human, "svc": .system, "nobody": .system,
-        ])
+        #expect(
+            kinds == [
+                "root": .system, "daemon": .system, "bob": .human, "alice": .human, "svc": .system, "nobody": .system,
+            ])
         let alice = try #require(users.accounts.first { $0.name == "alice" })
         #expect(alice.groups == ["alice", "sudo", "docker"])
         #expect(alice.home == "/home/alice" && alice.source == "passwd")
@@ -94,24 +101,29 @@ struct InventoryTests {
         let (temp, configuration) = try Self.fakeRoot()
         _ = temp
         let packages = PackagesCollector(configuration: configuration).collect()
-        #expect(packages == PackagesInventory(manager: nil, packages: [], unavailable: "dpkg-query not found, rpm not found"))
+        #expect(
+            packages
+                == PackagesInventory(manager: nil, packages: [], unavailable: "dpkg-query not found, rpm not found"))
         let services = ServicesCollector(configuration: configuration).collect()
         #expect(services == ServicesInventory(manager: nil, units: [], unavailable: "systemctl not found"))
     }
 
     @Test func toolOutputIsParsed() {
         let packages = PackagesCollector.parse("zlib1g\t1:1.2.13\tamd64\nbash\t5.2.15-2\tamd64\n\nbad line\n")
-        #expect(packages == [
-            .init(name: "bash", version: "5.2.15-2", architecture: "amd64"),
-            .init(name: "zlib1g", version: "1:1.2.13", architecture: "amd64"),
-        ])
+        #expect(
+            packages == [
+                .init(name: "bash", version: "5.2.15-2", architecture: "amd64"),
+                .init(name: "zlib1g", version: "1:1.2.13", architecture: "amd64"),
+            ])
         let units = ServicesCollector.parse(
-            units: "ssh.service loaded active running OpenBSD Secure Shell server\ncron.service loaded inactive dead Regular background\n",
+            units:
+                "ssh.service loaded active running OpenBSD Secure Shell server\ncron.service loaded inactive dead Regular background\n",
             unitFiles: "ssh.service enabled enabled\ncron.service disabled enabled\n")
-        #expect(units == [
-            .init(name: "cron.service", load: "loaded", active: "inactive", sub: "dead", enabled: "disabled"),
-            .init(name: "ssh.service", load: "loaded", active: "active", sub: "running", enabled: "enabled"),
-        ])
+        #expect(
+            units == [
+                .init(name: "cron.service", load: "loaded", active: "inactive", sub: "dead", enabled: "disabled"),
+                .init(name: "ssh.service", load: "loaded", active: "active", sub: "running", enabled: "enabled"),
+            ])
     }
 
     @Test func systemDocumentReadsTheFakeRoot() throws {
@@ -135,8 +147,24 @@ struct InventoryTests {
         #expect(first.map(\.kind) == ["users", "system", "packages", "services"])
         #expect(first.map(\.json) == second.map(\.json))
         let users = String(decoding: try #require(first.first?.json), as: UTF8.self)
-        #expect(users.hasPrefix(#"{"accounts":[{"gid":0,"groups":["root"],"home":"/root","kind":"system","name":"root""#))
+        #expect(
+            users.hasPrefix(#"{"accounts":[{"gid":0,"groups":["root"],"home":"/root","kind":"system","name":"root""#))
         let decoded = try JSONDecoder().decode(UsersInventory.self, from: Data(try #require(first.first?.json)))
         #expect(decoded == UsersCollector(configuration: configuration).collect())
+    }
+}
+
+@Suite("Inventory on this host")
+struct HostInventoryTests {
+    @Test func realPackageManagerIsQueriedWhenPresent() throws {
+        let configuration = InventoryConfiguration()
+        guard CommandRunner(searchPath: configuration.searchPath, timeout: 5).locate("dpkg-query") != nil else {
+            return
+        }
+        let packages = PackagesCollector(configuration: configuration).collect()
+        #expect(packages.manager == "dpkg" && packages.unavailable == nil)
+        #expect(packages.packages.contains { $0.name == "dpkg" && !$0.version.isEmpty && !$0.architecture.isEmpty })
+        let services = ServicesCollector(configuration: configuration).collect()
+        #expect(services.manager == "systemd" || services.unavailable != nil)
     }
 }

@@ -77,7 +77,8 @@ final class TemporaryDirectory {
 
 /// Sets a user xattr; false when the filesystem does not support them.
 func setUserAttribute(path: String, name: String, value: [UInt8]) -> Bool {
-    typealias Set = @convention(c) (UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafeRawPointer?, Int, Int32) -> Int32
+    typealias Set =
+        @convention(c) (UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafeRawPointer?, Int, Int32) -> Int32
     guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "setxattr") else { return false }
     let set = unsafeBitCast(symbol, to: Set.self)
     return value.withUnsafeBytes { set(path, name, $0.baseAddress, value.count, 0) } == 0

@@ -26,7 +26,9 @@ struct TreeFormatTests {
         let entries = [
             file,
             TreeEntry(name: Array("dir".utf8), kind: .directory, mode: 0o1777, subtree: try id(9)),
-            TreeEntry(name: Array("link".utf8), kind: .symlink, mode: 0o777, size: 11, symlinkTarget: Array("../../etc/x".utf8)),
+            TreeEntry(
+                name: Array("link".utf8), kind: .symlink, mode: 0o777, size: 11,
+                symlinkTarget: Array("../../etc/x".utf8)),
             TreeEntry(name: Array("fifo".utf8), kind: .fifo, mode: 0o600),
             TreeEntry(name: Array("tty".utf8), kind: .characterDevice, mode: 0o620, rdev: 0x0400),
             TreeEntry(name: Array("sda".utf8), kind: .blockDevice, mode: 0o660, rdev: 0x0800),
@@ -148,17 +150,23 @@ struct TreeFormatTests {
     @Test func fieldsThatDoNotFitTheKindAreRefused() throws {
         let cases = [
             TreeEntry(name: [0x61], kind: .file, subtree: try Self.id(1)),
-            TreeEntry(name: [0x61], kind: .directory, content: [Extent(offset: 0, chunks: [ChunkRef(id: try Self.id(1), length: 1)])]),
+            TreeEntry(
+                name: [0x61], kind: .directory,
+                content: [Extent(offset: 0, chunks: [ChunkRef(id: try Self.id(1), length: 1)])]),
             TreeEntry(name: [0x61], kind: .file, symlinkTarget: [0x62]),
             TreeEntry(name: [0x61], kind: .file, mode: 0o10644),
             TreeEntry(name: [0x61], kind: .symlink),
-            TreeEntry(name: [0x61], kind: .file, content: [
-                Extent(offset: 10, chunks: [ChunkRef(id: try Self.id(1), length: 10)]),
-                Extent(offset: 15, chunks: [ChunkRef(id: try Self.id(1), length: 10)]),
-            ]),
-            TreeEntry(name: [0x61], kind: .file, extendedAttributes: [
-                ExtendedAttribute(name: "user.b", value: []), ExtendedAttribute(name: "user.a", value: []),
-            ]),
+            TreeEntry(
+                name: [0x61], kind: .file,
+                content: [
+                    Extent(offset: 10, chunks: [ChunkRef(id: try Self.id(1), length: 10)]),
+                    Extent(offset: 15, chunks: [ChunkRef(id: try Self.id(1), length: 10)]),
+                ]),
+            TreeEntry(
+                name: [0x61], kind: .file,
+                extendedAttributes: [
+                    ExtendedAttribute(name: "user.b", value: []), ExtendedAttribute(name: "user.a", value: []),
+                ]),
         ]
         for entry in cases {
             #expect(throws: TreeFormatError.self) { try Tree.decode(Self.encodeUnchecked([entry])) }

@@ -70,9 +70,10 @@ public struct FileSystemWalker {
         }
         rootDevice = UInt64(status.st_dev)
         let rootName = rootPath == [UInt8(ascii: "/")] ? [] : Array(rootPath.split(separator: 0x2f).last ?? [])
-        guard let item = await makeItem(
-            name: rootName, path: rootPath, relativePath: [], status: status,
-            parentDescriptor: AT_FDCWD, openName: rootPath, visitor: &visitor)
+        guard
+            let item = await makeItem(
+                name: rootName, path: rootPath, relativePath: [], status: status,
+                parentDescriptor: AT_FDCWD, openName: rootPath, visitor: &visitor)
         else { return nil }
         guard item.entry.kind == .directory else { return try await visitor.visit(file: item) }
         let descriptor = openat(AT_FDCWD, cPath, Self.directoryFlags)
@@ -96,13 +97,15 @@ public struct FileSystemWalker {
         guard let directory = fdopendir(descriptor) else {
             let code = errno
             close(descriptor)
-            await visitor.report(PathError(path: item.displayPath, message: "cannot list: \(errorText(code))", errorNumber: code))
+            await visitor.report(
+                PathError(path: item.displayPath, message: "cannot list: \(errorText(code))", errorNumber: code))
             return []
         }
         defer { closedir(directory) }
         let listing = Self.readNames(directory)
         if let code = listing.failure {
-            await visitor.report(PathError(path: item.displayPath, message: "cannot list: \(errorText(code))", errorNumber: code))
+            await visitor.report(
+                PathError(path: item.displayPath, message: "cannot list: \(errorText(code))", errorNumber: code))
         }
         let directoryDescriptor = dirfd(directory)
         var children: [TreeEntry] = []
@@ -114,15 +117,17 @@ public struct FileSystemWalker {
             guard fstatat(directoryDescriptor, Self.cString(name), &status, AT_SYMLINK_NOFOLLOW) == 0 else {
                 let code = errno
                 let message = code == ENOENT ? "vanished during the walk" : "cannot stat: \(errorText(code))"
-                await visitor.report(PathError(path: TreeEntry.displayName(of: path), message: message, errorNumber: code))
+                await visitor.report(
+                    PathError(path: TreeEntry.displayName(of: path), message: message, errorNumber: code))
                 continue
             }
             let included = includedByAncestor || includes.contains { $0.matches(relative) }
             let isDirectory = status.st_mode & FileMode.typeMask == FileMode.directory
             if !included, !isDirectory || !includes.contains(where: { $0.couldMatchBelow(relative) }) { continue }
-            guard var child = await makeItem(
-                name: name, path: path, relativePath: relative, status: status,
-                parentDescriptor: directoryDescriptor, openName: name, visitor: &visitor)
+            guard
+                var child = await makeItem(
+                    name: name, path: path, relativePath: relative, status: status,
+                    parentDescriptor: directoryDescriptor, openName: name, visitor: &visitor)
             else { continue }
             if !isDirectory {
                 if let entry = try await visitor.visit(file: child) { children.append(entry) }
@@ -190,7 +195,8 @@ public struct FileSystemWalker {
         var entry = TreeEntry(
             name: name, kind: kind, mode: status.st_mode & 0o7777, uid: status.st_uid, gid: status.st_gid,
             userName: names.userName(status.st_uid), groupName: names.groupName(status.st_gid),
-            modificationTime: FileTime(seconds: Int64(status.st_mtim.tv_sec), nanoseconds: UInt32(status.st_mtim.tv_nsec)),
+            modificationTime: FileTime(
+                seconds: Int64(status.st_mtim.tv_sec), nanoseconds: UInt32(status.st_mtim.tv_nsec)),
             changeTime: FileTime(seconds: Int64(status.st_ctim.tv_sec), nanoseconds: UInt32(status.st_ctim.tv_nsec)),
             inode: UInt64(status.st_ino), device: UInt64(status.st_dev))
         switch kind {
@@ -199,7 +205,8 @@ public struct FileSystemWalker {
         case .symlink:
             guard let target = Self.readLink(parentDescriptor, openName) else {
                 let code = errno
-                await visitor.report(PathError(path: display, message: "cannot read link: \(errorText(code))", errorNumber: code))
+                await visitor.report(
+                    PathError(path: display, message: "cannot read link: \(errorText(code))", errorNumber: code))
                 return nil
             }
             entry.symlinkTarget = target

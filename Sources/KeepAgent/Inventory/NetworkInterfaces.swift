@@ -38,7 +38,8 @@ enum NetworkInterfaces {
     }
 
     private static func numericHost(_ address: UnsafeMutablePointer<sockaddr>) -> String? {
-        let length = address.pointee.sa_family == sa_family_t(AF_INET6)
+        let length =
+            address.pointee.sa_family == sa_family_t(AF_INET6)
             ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size
         var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
         guard getnameinfo(address, socklen_t(length), &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 else {
@@ -53,9 +54,13 @@ enum NetworkInterfaces {
         let bytes: [UInt8]
         switch Int32(mask.pointee.sa_family) {
         case AF_INET:
-            bytes = mask.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { withUnsafeBytes(of: $0.pointee.sin_addr) { Array($0) } }
+            bytes = mask.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                withUnsafeBytes(of: $0.pointee.sin_addr) { Array($0) }
+            }
         case AF_INET6:
-            bytes = mask.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { withUnsafeBytes(of: $0.pointee.sin6_addr) { Array($0) } }
+            bytes = mask.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                withUnsafeBytes(of: $0.pointee.sin6_addr) { Array($0) }
+            }
         default:
             return nil
         }

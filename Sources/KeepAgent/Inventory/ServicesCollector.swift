@@ -14,10 +14,15 @@ public struct ServicesCollector: Sendable {
     public func collect() -> ServicesInventory {
         let runner = CommandRunner(searchPath: configuration.searchPath, timeout: configuration.commandTimeout)
         do {
-            let units = try runner.run(["systemctl", "list-units", "--all", "--type=service", "--no-legend", "--plain", "--no-pager"])
+            let units = try runner.run([
+                "systemctl", "list-units", "--all", "--type=service", "--no-legend", "--plain", "--no-pager",
+            ])
             // Enablement is extra information: without it the unit list is still worth keeping.
-            let files = try? runner.run(["systemctl", "list-unit-files", "--type=service", "--no-legend", "--plain", "--no-pager"])
-            return ServicesInventory(manager: "systemd", units: Self.parse(units: units, unitFiles: files ?? ""), unavailable: nil)
+            let files = try? runner.run([
+                "systemctl", "list-unit-files", "--type=service", "--no-legend", "--plain", "--no-pager",
+            ])
+            return ServicesInventory(
+                manager: "systemd", units: Self.parse(units: units, unitFiles: files ?? ""), unavailable: nil)
         } catch {
             return ServicesInventory(manager: nil, units: [], unavailable: error.description)
         }

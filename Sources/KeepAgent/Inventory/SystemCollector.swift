@@ -25,7 +25,8 @@ public struct SystemCollector: Sendable {
         let os = Self.parseKeyValues(osText)
         return SystemInventory(
             hostname: Self.hostname(),
-            osRelease: .init(id: os["ID"] ?? "", versionId: os["VERSION_ID"] ?? "", prettyName: os["PRETTY_NAME"] ?? ""),
+            osRelease: .init(
+                id: os["ID"] ?? "", versionId: os["VERSION_ID"] ?? "", prettyName: os["PRETTY_NAME"] ?? ""),
             kernel: Self.kernel(),
             cpu: Self.parseCPU(configuration.read("/proc/cpuinfo") ?? ""),
             memoryBytes: Self.parseMemory(configuration.read("/proc/meminfo") ?? ""),
@@ -86,7 +87,8 @@ public struct SystemCollector: Sendable {
                 size = UInt64(info.f_blocks) * UInt64(info.f_frsize)
                 free = UInt64(info.f_bavail) * UInt64(info.f_frsize)
             }
-            result.append(.init(device: fields[0], mountPoint: fields[1], type: fields[2], sizeBytes: size, freeBytes: free))
+            result.append(
+                .init(device: fields[0], mountPoint: fields[1], type: fields[2], sizeBytes: size, freeBytes: free))
         }
         return result.sorted { $0.mountPoint < $1.mountPoint }
     }

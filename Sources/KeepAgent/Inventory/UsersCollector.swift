@@ -47,7 +47,8 @@ public struct UsersCollector: Sendable {
         return nil
     }
 
-    static func parsePasswd(_ text: String, groups: [UsersInventory.Group], uidMin: UInt32) -> [UsersInventory.Account] {
+    static func parsePasswd(_ text: String, groups: [UsersInventory.Group], uidMin: UInt32) -> [UsersInventory.Account]
+    {
         let groupNames = Dictionary(groups.map { ($0.gid, $0.name) }, uniquingKeysWith: { first, _ in first })
         return lines(text).compactMap { line in
             let fields = line.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
@@ -88,7 +89,8 @@ public struct UsersCollector: Sendable {
         do {
             reported = try JSONDecoder().decode([ReportedAccount].self, from: Data(output.utf8))
         } catch {
-            throw CommandRunner.Failure(description: "\(command.first ?? "command") did not print a JSON array of accounts")
+            throw CommandRunner.Failure(
+                description: "\(command.first ?? "command") did not print a JSON array of accounts")
         }
         let source = command.joined(separator: " ")
         return reported.map {

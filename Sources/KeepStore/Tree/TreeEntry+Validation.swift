@@ -35,7 +35,9 @@ extension TreeEntry {
             {
                 throw invalid("xattrs", "attribute name is empty, too long or contains NUL")
             }
-            if attribute.value.count > TreeLimits.extendedAttributeValueBytes { throw invalid("xattrs", "value too long") }
+            if attribute.value.count > TreeLimits.extendedAttributeValueBytes {
+                throw invalid("xattrs", "value too long")
+            }
             if index > 0, !extendedAttributes[index - 1].name.lexicographicallyPrecedes(attribute.name) {
                 throw invalid("xattrs", "names not sorted or repeated")
             }
@@ -64,12 +66,11 @@ extension TreeEntry {
     /// longer than NAME_MAX.
     public static func checkName(_ name: [UInt8]) throws(TreeFormatError) {
         let reason: String? =
-            if name.isEmpty { "empty" }
-            else if name == [0x2e] || name == [0x2e, 0x2e] { "dot entry" }
-            else if name.contains(0x2f) { "contains /" }
-            else if name.contains(0) { "contains NUL" }
-            else if name.count > TreeLimits.nameBytes { "longer than \(TreeLimits.nameBytes) bytes" }
-            else { nil }
+            if name.isEmpty { "empty" } else if name == [0x2e] || name == [0x2e, 0x2e] {
+                "dot entry"
+            } else if name.contains(0x2f) { "contains /" } else if name.contains(0) {
+                "contains NUL"
+            } else if name.count > TreeLimits.nameBytes { "longer than \(TreeLimits.nameBytes) bytes" } else { nil }
         if let reason { throw .hostileName(displayName: displayName(of: name), reason: reason) }
     }
 }
