@@ -27,7 +27,7 @@ public struct ChunkerParameters: Sendable, Hashable {
         self.init(validated: minimum, average: average, maximum: maximum)
     }
 
-    private init(validated minimum: Int, average: Int, maximum: Int) {
+    init(validated minimum: Int, average: Int, maximum: Int) {
         minimumSize = minimum
         averageSize = average
         maximumSize = maximum
