@@ -71,13 +71,13 @@ public enum AESGCM {
         return try [UInt8](unsafeUninitializedCapacity: total) { out, initializedCount in
             guard let base = out.baseAddress else { return }
             base.initialize(from: nonce, count: nonceLength)
+            let input = plaintext.baseAddress?.assumingMemoryBound(to: UInt8.self)
             var written = nonceLength
             var consumed = 0
             while consumed < plaintext.count {
                 let step = min(plaintext.count - consumed, 1 << 30)
                 var produced: Int32 = 0
-                let ok = EVP_EncryptUpdate(context, base + written, &produced,
-                                           plaintext.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) + consumed },
+                let ok = EVP_EncryptUpdate(context, base + written, &produced, input.map { $0 + consumed },
                                            Int32(step))
                 guard ok == 1 else { throw CryptoError.failedCall("EVP_EncryptUpdate") }
                 written += Int(produced)

@@ -30,7 +30,9 @@ struct LocalPackBackendTests {
         let backend = LocalPackBackend(directory: directory.path)
         let contents = SecureRandom.bytes(1 << 20)
         let id = SHA256.hash(contents).hex
-        let error = try await #require(throws: KeepError.self) { try await backend.write(packID: id, contents: contents) }
+        let error = try await #require(throws: KeepError.self) {
+            try await backend.write(packID: id, contents: contents)
+        }
         #expect(error.code == .diskFull)
         #expect(error.context == "\(directory.path)/packs/\(id.prefix(2))")
         #expect(directory.allNames().allSatisfy { !$0.contains(LocalPackBackend.temporaryPrefix) })

@@ -87,7 +87,9 @@ struct PackTests {
         #expect(throws: PackError.unreadableIndex(pack: "p")) {
             try PackReader.entries(of: pack.bytes, packID: "p", key: SymmetricKey.random())
         }
-        #expect(throws: PackError.self) { try PackReader.entries(of: Array(pack.bytes.dropLast(3)), packID: "p", key: key) }
+        #expect(throws: PackError.self) {
+            try PackReader.entries(of: Array(pack.bytes.dropLast(3)), packID: "p", key: key)
+        }
         var newer = pack.bytes
         newer[newer.count - 1] = 2
         #expect(throws: PackError.unsupportedVersion(pack: "p", version: 2)) {
@@ -105,8 +107,8 @@ struct PackTests {
         let second = try builder.add(id: id, type: .data, payload: plaintext, compressed: false, plaintextLength: 600)
         #expect(first == second && builder.count == 1 && !builder.isFull)
         try builder.add(id: SHA256.hash([1]), type: .data, payload: [1], compressed: false, plaintextLength: 1)
-        try builder.add(id: SHA256.hash(Array(plaintext.prefix(500))), type: .data, payload: Array(plaintext.prefix(500)),
-                        compressed: false, plaintextLength: 500)
+        let filler = Array(plaintext.prefix(500))
+        try builder.add(id: SHA256.hash(filler), type: .data, payload: filler, compressed: false, plaintextLength: 500)
         #expect(builder.isFull)
     }
 }

@@ -32,10 +32,10 @@ public struct LocalPackBackend: PackBackend {
 
     public func write(packID: String, contents: [UInt8]) async throws {
         try validate(packID)
-        try POSIXFile.makeDirectory(directory)
-        try POSIXFile.makeDirectory(packsDirectory)
+        try POSIXFile.makeDirectory(directory, durableIn: nil)
+        try POSIXFile.makeDirectory(packsDirectory, durableIn: directory)
         let shard = shardDirectory(packID)
-        try POSIXFile.makeDirectory(shard)
+        try POSIXFile.makeDirectory(shard, durableIn: packsDirectory)
         let temporary = shard + "/" + Self.temporaryPrefix + packID + "-" + Hex.encode(SecureRandom.bytes(6))
         let descriptor = try POSIXFile.openFile(temporary, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
         do {

@@ -79,9 +79,14 @@ enum POSIXFile {
         try sync(descriptor, path: directory)
     }
 
-    /// Creates `path` if missing (mode 0700); an existing directory is fine.
-    static func makeDirectory(_ path: String) throws {
-        if mkdir(path, 0o700) != 0 && errno != EEXIST { throw error("create directory", path: path) }
+    /// Creates `path` if missing (mode 0700) and makes the new entry durable by fsyncing `parent`;
+    /// an existing directory is fine.
+    static func makeDirectory(_ path: String, durableIn parent: String?) throws {
+        if mkdir(path, 0o700) == 0 {
+            if let parent { try fsyncDirectory(parent) }
+        } else if errno != EEXIST {
+            throw error("create directory", path: path)
+        }
     }
 
     /// Names of the entries of `directory`, without "." and "..".
