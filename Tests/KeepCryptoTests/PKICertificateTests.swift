@@ -16,7 +16,9 @@ struct PKICertificateTests {
     }
 
     @Test func garbageIsNotAKeyOrCertificate() {
-        #expect(throws: KeepError.self) { try PrivateKey(pem: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n") }
+        #expect(throws: KeepError.self) {
+            try PrivateKey(pem: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+        }
         #expect(throws: KeepError.self) { try Certificate(pem: "hello") }
         #expect(throws: KeepError.self) { try CertificateRevocationList(pem: "") }
     }
@@ -36,8 +38,9 @@ struct PKICertificateTests {
         #expect(parsed.fingerprintSHA256 == certificate.fingerprintSHA256)
         #expect(parsed.serialNumber == certificate.serialNumber)
         #expect(try parsed.derEncoded() == certificate.derEncoded())
-        #expect(try CertificateAuthority(certificate: parsed, key: PrivateKey(pem: authority.key.pemEncoded()))
-            .certificate.serialNumber == certificate.serialNumber)
+        #expect(
+            try CertificateAuthority(certificate: parsed, key: PrivateKey(pem: authority.key.pemEncoded()))
+                .certificate.serialNumber == certificate.serialNumber)
     }
 
     @Test func certificateAuthorityRefusesAForeignKey() throws {

@@ -18,10 +18,11 @@ struct PKICommandTests {
             try PKITestSupport.keepctlPKI(["issue", "agent", "--dir", dir, "--host", "web-01", "--pool", "fe-01"])
             try PKITestSupport.keepctlPKI(["issue", "operator", "--dir", dir, "--name", "alice", "--days", "30"])
 
-            for file in ["ca.pem", "ca.key", "crl.pem", "index.json", "controllers/keep.example.net.pem",
+            for file in [
+                "ca.pem", "ca.key", "crl.pem", "index.json", "controllers/keep.example.net.pem",
                 "controllers/keep.example.net.key", "agents/web-01.pem", "agents/web-01.key", "operators/alice.pem",
-                "operators/alice.key"]
-            {
+                "operators/alice.key",
+            ] {
                 #expect(FileManager.default.fileExists(atPath: dir + "/" + file), "\(file) missing")
             }
             for key in ["ca.key", "controllers/keep.example.net.key", "agents/web-01.key", "operators/alice.key"] {
@@ -41,7 +42,8 @@ struct PKICommandTests {
             let alice = try Certificate.load(path: dir + "/operators/alice.pem")
             #expect(alice.notAfter - alice.notBefore == 30 * PKITestSupport.day + 300)
             #expect(try pki.loadRevocationList().revokedSerials.isEmpty)
-            try agent.verify(issuedBy: authority.certificate, revocationList: pki.loadRevocationList(), at: PKITestSupport.now)
+            try agent.verify(
+                issuedBy: authority.certificate, revocationList: pki.loadRevocationList(), at: PKITestSupport.now)
 
             let index = try pki.loadIndex()
             #expect(index.certificates.map(\.name) == ["keep.example.net", "web-01", "alice"])
@@ -58,7 +60,9 @@ struct PKICommandTests {
             #expect(error?.reason == .revoked)
             #expect(try pki.loadIndex().certificates[1].revoked)
             #expect(try pki.loadIndex().certificates[1].revokedAt != nil)
-            #expect(throws: KeepError.self) { try PKITestSupport.keepctlPKI(["revoke", "--dir", dir, "--host", "web-01"]) }
+            #expect(throws: KeepError.self) {
+                try PKITestSupport.keepctlPKI(["revoke", "--dir", dir, "--host", "web-01"])
+            }
 
             try PKITestSupport.keepctlPKI(["revoke", "--dir", dir, "--serial", String(alice.serialNumber.prefix(10))])
             #expect(Set(try pki.loadRevocationList().revokedSerials) == [agent.serialNumber, alice.serialNumber])
@@ -127,8 +131,10 @@ struct PKICommandTests {
             let verify = try PKITestSupport.openssl(["verify", "-CAfile", dir + "/ca.pem", dir + "/agents/web-01.pem"])
             #expect(verify.status == 0, "\(verify.output)")
 
-            let withCRL = ["verify", "-crl_check", "-CRLfile", dir + "/crl.pem", "-CAfile", dir + "/ca.pem",
-                dir + "/agents/web-01.pem"]
+            let withCRL = [
+                "verify", "-crl_check", "-CRLfile", dir + "/crl.pem", "-CAfile", dir + "/ca.pem",
+                dir + "/agents/web-01.pem",
+            ]
             #expect(try PKITestSupport.openssl(withCRL).status == 0)
             try PKITestSupport.keepctlPKI(["revoke", "--dir", dir, "--host", "web-01"])
             let revoked = try PKITestSupport.openssl(withCRL)

@@ -1,6 +1,7 @@
 import Foundation
 import KeepCommands
 import KeepCore
+
 @testable import KeepCrypto
 
 /// Helpers shared by the PKI test suites.

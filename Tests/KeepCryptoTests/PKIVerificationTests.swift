@@ -71,7 +71,8 @@ struct PKIVerificationTests {
 
         let list = try authority.revocationList(revokedSerials: [], validityDays: 1, now: now)
         let stale = #expect(throws: CertificateVerificationError.self) {
-            try certificate.verify(issuedBy: authority.certificate, revocationList: list, at: now + 2 * PKITestSupport.day)
+            try certificate.verify(
+                issuedBy: authority.certificate, revocationList: list, at: now + 2 * PKITestSupport.day)
         }
         #expect(stale?.reason == .revocationListUnusable)
     }
