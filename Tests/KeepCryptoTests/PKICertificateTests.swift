@@ -104,6 +104,13 @@ struct PKICertificateTests {
         }
     }
 
+    @Test func subjectLongerThanX509AllowsIsAClearError() throws {
+        let authority = try CertificateAuthority.create(name: "Keep CA")
+        let host = String(repeating: "h", count: 70)
+        let error = #expect(throws: KeepError.self) { try PKITestSupport.agentCertificate(authority, host: host) }
+        #expect(error?.hint?.contains("64 characters") == true)
+    }
+
     @Test func revocationListRoundTripsThroughPEM() throws {
         let authority = try CertificateAuthority.create(name: "Keep CA")
         let first = try PKITestSupport.agentCertificate(authority)
