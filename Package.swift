@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(
             name: "KeepCryptoTests",
             dependencies: [
-                "KeepCrypto", "KeepTestSupport",
+                "KeepCrypto", "KeepTestSupport", "KeepCommands",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]

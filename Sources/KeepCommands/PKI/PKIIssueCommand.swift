@@ -24,14 +24,16 @@ enum PKIIssueReport {
     static func print(_ issued: PKIDirectory.IssuedCertificate, in directory: PKIDirectory, next: String) {
         let certificate = issued.certificate
         let identity = certificate.identity.map(\.description) ?? certificate.subjectCommonName ?? "?"
-        Swift.print("Issued \(identity), serial \(certificate.serialNumber), valid until \(UTCStamp.readable(certificate.notAfter))")
+        let expiry = UTCStamp.readable(certificate.notAfter)
+        Swift.print("Issued \(identity), serial \(certificate.serialNumber), valid until \(expiry)")
         if !certificate.subjectAlternativeNames.isEmpty {
             Swift.print("  names: \(certificate.subjectAlternativeNames.joined(separator: ", "))")
         }
         Swift.print("  wrote \(issued.certificatePath)")
         Swift.print("  wrote \(issued.keyPath)  (mode 0600)")
         for old in issued.replaced {
-            Swift.print("  revoked the previous certificate, serial \(old.serial); rewrote \(directory.revocationListPath)")
+            Swift.print(
+                "  revoked the previous certificate, serial \(old.serial); rewrote \(directory.revocationListPath)")
         }
         Swift.print("Next: \(next)")
     }

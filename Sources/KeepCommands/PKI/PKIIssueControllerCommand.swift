@@ -39,6 +39,7 @@ public struct PKIIssueControllerCommand: ParsableCommand {
         let key = PKIDirectory.relativeKeyPath(for: identity)
         PKIIssueReport.print(
             issued, in: directory,
-            next: "copy \(certificate), \(key), ca.pem and crl.pem to the controller \(name) and point its configuration at them")
+            next: "copy \(certificate), \(key), ca.pem and crl.pem to the controller \(name)"
+                + " and point its configuration at them")
     }
 }

@@ -33,7 +33,8 @@ public struct PKIListCommand: ParsableCommand {
         for entry in entries {
             rows.append([
                 entry.role.rawValue, entry.name, entry.pool ?? "-", String(entry.serial.prefix(12)),
-                UTCStamp.readable(entry.notAfter), entry.revokedAt.map { "yes " + UTCStamp.readable($0) } ?? (entry.revoked ? "yes" : "no"),
+                UTCStamp.readable(entry.notAfter),
+                entry.revokedAt.map { "yes " + UTCStamp.readable($0) } ?? (entry.revoked ? "yes" : "no"),
             ])
         }
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }

@@ -15,6 +15,7 @@ public struct PKIRevocationListCommand: ParsableCommand {
     public func run() throws {
         let directory = PKIDirectory(options.dir)
         let list = try directory.refreshRevocationList()
-        print("Rewrote \(directory.revocationListPath): \(list.revokedSerials.count) revoked, valid until \(UTCStamp.readable(list.nextUpdate))")
+        let expiry = UTCStamp.readable(list.nextUpdate)
+        print("Rewrote \(directory.revocationListPath): \(list.revokedSerials.count) revoked, valid until \(expiry)")
     }
 }

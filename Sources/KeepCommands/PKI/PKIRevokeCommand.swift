@@ -45,6 +45,7 @@ public struct PKIRevokeCommand: ParsableCommand {
             print("Revoked \(entry.identity), serial \(entry.serial)")
         }
         print("  rewrote \(directory.revocationListPath) and \(directory.indexPath)")
-        print("Next: a controller reading \(directory.revocationListPath) picks it up on reload; copy it to controllers that use their own copy")
+        print("Next: a controller reading \(directory.revocationListPath) picks it up when it reloads;")
+        print("      copy it to controllers that keep their own copy")
     }
 }

@@ -84,7 +84,8 @@ public struct CertificateAuthority: Sendable {
         validityDays: Int, now: Int64 = ASN1Values.now()
     ) throws -> Certificate {
         guard validityDays > 0 else {
-            throw KeepError(.configuration, "a certificate must be valid for at least one day", context: "\(validityDays) days")
+            throw KeepError(
+                .configuration, "a certificate must be valid for at least one day", context: "\(validityDays) days")
         }
         return try issue(
             for: identity, publicKeyOf: key, dnsNames: dnsNames, ipAddresses: ipAddresses,

@@ -32,7 +32,9 @@ public struct CertificateVerificationError: Error, Sendable, Hashable, CustomStr
     /// The same failure as a `KeepError` (`.tls` for chain problems, `.permissionDenied` for
     /// revocation).
     public var keepError: KeepError {
-        KeepError(reason == .revoked ? .permissionDenied : .tls, "certificate rejected: \(detail)", context: subject, hint: hint)
+        KeepError(
+            reason == .revoked ? .permissionDenied : .tls, "certificate rejected: \(detail)", context: subject,
+            hint: hint)
     }
 
     /// Classifies OpenSSL's verification result `code` for `certificate` checked against `authority`.

@@ -34,10 +34,12 @@ extension PKIDirectory {
             guard !hasCertificateAuthority else {
                 throw KeepError(
                     .conflict, "a CA already exists in this PKI directory", context: root,
-                    hint: "keep using it, or pick another --dir; replacing it would invalidate every issued certificate")
+                    hint: "keep using it, or pick another --dir; replacing it would invalidate every issued certificate"
+                )
             }
             let authority = try CertificateAuthority.create(name: name, validityDays: validityDays, now: now)
-            try PKIFileWriter.write(authority.key.pemEncoded(), to: certificateAuthorityKeyPath, mode: PKIFileWriter.privateMode)
+            try PKIFileWriter.write(
+                authority.key.pemEncoded(), to: certificateAuthorityKeyPath, mode: PKIFileWriter.privateMode)
             try PKIFileWriter.write(
                 authority.certificate.pemEncoded(), to: certificateAuthorityPath, mode: PKIFileWriter.publicMode)
             try writeRevocationList(PKIIndex(), authority: authority, now: now)
@@ -169,7 +171,8 @@ extension PKIDirectory {
             guard matches.count == 1, let position = matches.first else {
                 throw KeepError(
                     matches.isEmpty ? .notFound : .conflict,
-                    matches.isEmpty ? "no issued certificate has this serial" : "several certificates match this serial",
+                    matches.isEmpty
+                        ? "no issued certificate has this serial" : "several certificates match this serial",
                     context: text, hint: "see `keepctl pki list` (the full serial is in `keepctl pki list --json`)")
             }
             guard !index.certificates[position].revoked else {

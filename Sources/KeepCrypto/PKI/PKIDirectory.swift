@@ -41,7 +41,9 @@ public struct PKIDirectory: Sendable, Hashable {
     }
 
     public func directory(for role: PeerRole) -> String { path(Self.subdirectory(for: role)) }
-    public func certificatePath(for identity: PeerIdentity) -> String { path(Self.relativeCertificatePath(for: identity)) }
+    public func certificatePath(for identity: PeerIdentity) -> String {
+        path(Self.relativeCertificatePath(for: identity))
+    }
     public func keyPath(for identity: PeerIdentity) -> String { path(Self.relativeKeyPath(for: identity)) }
 
     /// Whether `ca.pem` or `ca.key` exists.

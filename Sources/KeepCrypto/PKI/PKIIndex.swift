@@ -62,7 +62,9 @@ public struct PKIIndex: Codable, Sendable, Hashable {
             throw KeepError(.integrity, "index.json is not a valid PKI index", hint: "\(error)")
         }
         guard decoded.version == Self.currentVersion else {
-            throw KeepError(.versionMismatch, "index.json has version \(decoded.version), this keepctl reads \(Self.currentVersion)")
+            throw KeepError(
+                .versionMismatch, "index.json has version \(decoded.version), this keepctl reads \(Self.currentVersion)"
+            )
         }
         self = decoded
     }

@@ -11,7 +11,8 @@ final class X509Builder {
         subject: OpaquePointer, issuer: Certificate?, publicKey: PrivateKey, notBefore: Int64, notAfter: Int64
     ) throws {
         guard notAfter > notBefore else {
-            throw KeepError(.configuration, "a certificate must end after it starts", context: "\(notBefore)...\(notAfter)")
+            throw KeepError(
+                .configuration, "a certificate must end after it starts", context: "\(notBefore)...\(notAfter)")
         }
         guard let x509 = X509_new() else { throw PKIError.openSSL("could not allocate a certificate") }
         self.x509 = x509

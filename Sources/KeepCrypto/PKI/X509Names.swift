@@ -29,7 +29,8 @@ enum X509Names {
         if let organizationalUnit { entries.append((NID_organizationalUnitName, organizationalUnit)) }
         for (nid, text) in entries {
             let bytes = Array(text.utf8)
-            guard X509_NAME_add_entry_by_NID(name, nid, keep_x509_mbstring_utf8(), bytes, Int32(bytes.count), -1, 0) == 1
+            guard
+                X509_NAME_add_entry_by_NID(name, nid, keep_x509_mbstring_utf8(), bytes, Int32(bytes.count), -1, 0) == 1
             else {
                 X509_NAME_free(name)
                 throw PKIError.openSSL(
@@ -76,7 +77,8 @@ enum X509Names {
 
     private static func asciiText(_ string: UnsafeMutablePointer<ASN1_IA5STRING>?) -> String? {
         guard let string, let data = ASN1_STRING_get0_data(string) else { return nil }
-        return String(validating: UnsafeBufferPointer(start: data, count: Int(ASN1_STRING_length(string))), as: UTF8.self)
+        return String(
+            validating: UnsafeBufferPointer(start: data, count: Int(ASN1_STRING_length(string))), as: UTF8.self)
     }
 
     private static func ipText(_ string: UnsafeMutablePointer<ASN1_OCTET_STRING>?) -> String? {
