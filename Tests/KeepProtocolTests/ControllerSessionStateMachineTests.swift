@@ -68,9 +68,9 @@ struct ControllerSessionStateMachineTests {
     }
 
     @Test(arguments: [
-        (UInt32(0), 16 * 1_048_576), (8 * 1_048_576, 8 * 1_048_576), (64 * 1_048_576, 16 * 1_048_576),
+        (UInt32(0), 16 * 1_048_576), (UInt32(8 * 1_048_576), 8 * 1_048_576), (UInt32(64 * 1_048_576), 16 * 1_048_576),
         (UInt32(ProtocolLimits.minimumNegotiatedFrameLength), ProtocolLimits.minimumNegotiatedFrameLength),
-    ])
+    ] as [(UInt32, Int)])
     func negotiatesTheSmallerFrameMaximum(proposed: UInt32, negotiated: Int) {
         var machine = Self.machine()
         let actions = machine.receive(Self.hello(maxFrame: proposed), now: Self.start)
@@ -88,10 +88,8 @@ struct ControllerSessionStateMachineTests {
         #expect(machine.isClosed)
     }
 
-    @Test(arguments: [
-        (ClosedRange<UInt32>(1...1), ClosedRange<UInt32>(1...1), UInt32(1)), (0...5, 1...1, 1), (2...5, 1...3, 3),
-        (1...2, 2...4, 2),
-    ])
+    @Test(arguments: [(1...1, 1...1, 1), (0...5, 1...1, 1), (2...5, 1...3, 3), (1...2, 2...4, 2)]
+        as [(ClosedRange<UInt32>, ClosedRange<UInt32>, UInt32)])
     func picksTheHighestCommonVersion(offered: ClosedRange<UInt32>, supported: ClosedRange<UInt32>, chosen: UInt32) {
         var machine = Self.machine(versions: supported)
         let actions = machine.receive(Self.hello(versions: offered), now: Self.start)
