@@ -136,7 +136,8 @@ public struct ClientSessionStateMachine: Sendable {
             return [
                 .close(
                     KeepError(
-                        .unavailable, "the controller did not answer Hello within "
+                        .unavailable,
+                        "the controller did not answer Hello within "
                             + "\(configuration.handshakeTimeout.seconds) s",
                         hint: "check that the address points at keep-controller and that it is not overloaded"
                     )
@@ -284,7 +285,8 @@ public struct ClientSessionStateMachine: Sendable {
         let versions = "\(configuration.supportedVersions.lowerBound)…\(configuration.supportedVersions.upperBound)"
         switch error.code {
         case .versionMismatch:
-            refusal.reason = "the controller does not speak this client's protocol versions \(versions): \(error.reason)"
+            refusal.reason =
+                "the controller does not speak this client's protocol versions \(versions): \(error.reason)"
             refusal.hint = error.hint ?? "run keep-controller and this client from compatible releases"
         default:
             refusal.reason = "the controller refused the handshake: \(error.reason)"

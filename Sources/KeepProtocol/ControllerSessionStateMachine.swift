@@ -172,7 +172,8 @@ public struct ControllerSessionStateMachine: Sendable {
         }
         let offered = hello.minVersion...hello.maxVersion
         guard let version = ProtocolVersion.highestCommon(offered, configuration.supportedVersions) else {
-            return fail(SessionErrors.versionMismatch(peer: peer, offered: offered, supported: configuration.supportedVersions))
+            return fail(
+                SessionErrors.versionMismatch(peer: peer, offered: offered, supported: configuration.supportedVersions))
         }
         if let refusal = HelloChecks.identityRefusal(hello, peer: peer) { return fail(refusal) }
         let proposed = hello.maxFrameLength == 0 ? ProtocolLimits.defaultMaximumFrameLength : Int(hello.maxFrameLength)

@@ -45,7 +45,8 @@ public struct WelcomeInfo: Sendable, Hashable {
 
     /// Collects the handshake's outcome.
     public init(
-        version: UInt32, controllerName: String, maximumFrameLength: Int, heartbeatInterval: TimeAmount, sessionID: String
+        version: UInt32, controllerName: String, maximumFrameLength: Int, heartbeatInterval: TimeAmount,
+        sessionID: String
     ) {
         self.version = version
         self.controllerName = controllerName

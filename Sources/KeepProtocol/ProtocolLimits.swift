@@ -31,6 +31,9 @@ public enum ProtocolLimits {
 
     /// The most ids in one HaveChunksRequest.
     public static let maxHaveChunksBatch = 4096
+
+    /// The most HaveChunksRequests an agent may have unanswered at once.
+    public static let maxOutstandingHaveChunks = 8
 }
 
 /// Protocol versions this build speaks. Version numbers are frozen: a change that an old peer

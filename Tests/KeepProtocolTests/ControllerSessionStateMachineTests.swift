@@ -18,7 +18,8 @@ struct ControllerSessionStateMachineTests {
     }
 
     static func hello(
-        role: Keep_V1_Role = .agent, host: String = "web-01", pool: String = "fe-01", versions: ClosedRange<UInt32> = 1...1,
+        role: Keep_V1_Role = .agent, host: String = "web-01", pool: String = "fe-01",
+        versions: ClosedRange<UInt32> = 1...1,
         maxFrame: UInt32 = 16 * 1_048_576
     ) -> Frame {
         .control(
@@ -67,10 +68,12 @@ struct ControllerSessionStateMachineTests {
         #expect(machine.established == info)
     }
 
-    @Test(arguments: [
-        (UInt32(0), 16 * 1_048_576), (8 * 1_048_576, 8 * 1_048_576), (64 * 1_048_576, 16 * 1_048_576),
-        (UInt32(ProtocolLimits.minimumNegotiatedFrameLength), ProtocolLimits.minimumNegotiatedFrameLength),
-    ])
+    @Test(
+        arguments: [
+            (UInt32(0), 16 * 1_048_576), (UInt32(8 * 1_048_576), 8 * 1_048_576),
+            (UInt32(64 * 1_048_576), 16 * 1_048_576),
+            (UInt32(ProtocolLimits.minimumNegotiatedFrameLength), ProtocolLimits.minimumNegotiatedFrameLength),
+        ] as [(UInt32, Int)])
     func negotiatesTheSmallerFrameMaximum(proposed: UInt32, negotiated: Int) {
         var machine = Self.machine()
         let actions = machine.receive(Self.hello(maxFrame: proposed), now: Self.start)
@@ -88,10 +91,9 @@ struct ControllerSessionStateMachineTests {
         #expect(machine.isClosed)
     }
 
-    @Test(arguments: [
-        (ClosedRange<UInt32>(1...1), ClosedRange<UInt32>(1...1), UInt32(1)), (0...5, 1...1, 1), (2...5, 1...3, 3),
-        (1...2, 2...4, 2),
-    ])
+    @Test(
+        arguments: [(1...1, 1...1, 1), (0...5, 1...1, 1), (2...5, 1...3, 3), (1...2, 2...4, 2)]
+            as [(ClosedRange<UInt32>, ClosedRange<UInt32>, UInt32)])
     func picksTheHighestCommonVersion(offered: ClosedRange<UInt32>, supported: ClosedRange<UInt32>, chosen: UInt32) {
         var machine = Self.machine(versions: supported)
         let actions = machine.receive(Self.hello(versions: offered), now: Self.start)
@@ -117,8 +119,9 @@ struct ControllerSessionStateMachineTests {
 
     @Test func refusesAnEmptyVersionRange() {
         var machine = Self.machine()
-        #expect(machine.receive(Self.hello(versions: 1...1).withVersions(min: 2, max: 1), now: Self.start).refusal?.code
-            == .protocolViolation)
+        #expect(
+            machine.receive(Self.hello(versions: 1...1).withVersions(min: 2, max: 1), now: Self.start).refusal?.code
+                == .protocolViolation)
     }
 
     @Test(arguments: [("web-02", "fe-01"), ("web-01", "be-01"), ("", ""), ("WEB-01", "fe-01")])
@@ -176,7 +179,8 @@ struct ControllerSessionStateMachineTests {
             ChunkFrame(id: id, type: .tree, compression: .none, plaintextLength: 0, payload: ByteBuffer())
         )
         let agentFrames: [Frame] = [
-            .control(requestID: 3, .haveChunksRequest(.init())), chunk, .control(requestID: 3, .backupComplete(.init())),
+            .control(requestID: 3, .haveChunksRequest(.init())), chunk,
+            .control(requestID: 3, .backupComplete(.init())),
             .control(requestID: 3, .error(.init())),
         ]
         var agent = Self.established()
@@ -184,7 +188,9 @@ struct ControllerSessionStateMachineTests {
             #expect(agent.receive(frame, now: Self.start).delivered == [frame])
         }
         var alice = Self.established(Self.alice)
-        for frame in [Frame.control(requestID: 1, .listAgentsRequest(.init())), .control(requestID: 2, .verifyRequest(.init()))] {
+        for frame in [
+            Frame.control(requestID: 1, .listAgentsRequest(.init())), .control(requestID: 2, .verifyRequest(.init())),
+        ] {
             #expect(alice.receive(frame, now: Self.start).delivered == [frame])
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import KeepCore
 import KeepProtocol
 import NIOCore
@@ -31,5 +32,23 @@ struct FrameEncoderTests {
             try FrameEncoder().encode(data: frame, out: &out)
         }
         #expect(out.readableBytes == 0)
+    }
+}
+
+@Suite("HaveChunksResponse bitmap")
+struct PresenceBitmapTests {
+    @Test func matchesTheVectorsBitOrder() throws {
+        var present = [Bool](repeating: false, count: 10)
+        present[0] = true
+        present[2] = true
+        present[9] = true
+        let response = Keep_V1_HaveChunksResponse(present: present)
+        #expect(response.presentBitmap == Data([0x05, 0x02]))
+        guard case .haveChunksResponse(let fromVector) = try Vectors.envelope("have-chunks-response").body else {
+            Issue.record("vector holds another message")
+            return
+        }
+        #expect(fromVector == response)
+        #expect((0..<12).map { response.isPresent($0) } == (0..<12).map { [0, 2, 9].contains($0) })
     }
 }

@@ -21,7 +21,8 @@ struct SessionHandshakeTests {
         )
         var server = ControllerSessionStateMachine(
             peer: PeerIdentity(role: .agent, name: "db-1", pool: "be-01"),
-            configuration: .init(controllerName: "keep", maximumFrameLength: 8 * 1_048_576), sessionID: "s", now: Self.now
+            configuration: .init(controllerName: "keep", maximumFrameLength: 8 * 1_048_576), sessionID: "s",
+            now: Self.now
         )
         var toServer = try Self.transmit(client.start(now: Self.now).sent, limits: serverLimits)
         var serverActions: [ControllerSessionStateMachine.Action] = []
