@@ -89,14 +89,14 @@ YAML
 export KEEP_CONFIG="$demo/keepctl.yaml"
 
 for _ in $(seq 100); do
-    [[ $(keepctl agents --json | grep -c '"connected": true') -ge 3 ]] && break
+    [[ $(keepctl agents --json | grep -o '"connected": *true' | wc -l) -ge 3 ]] && break
     sleep 0.1
 done
 step "the fleet" agents
 step "back up pool fe-01 before its upgrade" backup --pool fe-01 --label before-upgrade
 step "back up pool be-01" backup --pool be-01 --label nightly
 step "backup sets" sets
-snapshot=$(keepctl snapshots --host web-01 --json | grep -o '"snapshot_id": "[^"]*"' | head -1 | cut -d'"' -f4)
+snapshot=$(keepctl snapshots --host web-01 --json | grep -o '"snapshot_id": *"[^"]*"' | head -1 | cut -d'"' -f4)
 step "a snapshot's tree" ls "$snapshot" "$demo/hosts/web-01/srv"
 step "the user accounts homed on pool fe-01" inventory users --pool fe-01
 step "verify every object of every snapshot (decrypt and re-hash)" verify --read-data

@@ -65,28 +65,26 @@ public struct AgentConfiguration: Sendable, Decodable {
         public var root: String
         /// A command printing a JSON array of application accounts, e.g. `["/usr/local/bin/app-users", "--json"]`.
         public var applicationAccountsCommand: [String]?
-        /// Collect packages (dpkg/rpm) and services (systemd).
-        public var packages: Bool
-        public var services: Bool
+        /// Seconds each inventory tool (dpkg-query, systemctl, the accounts command) may take.
+        public var commandTimeout: Double
 
         enum CodingKeys: String, CodingKey {
-            case root, packages, services
+            case root
             case applicationAccountsCommand = "application_accounts_command"
+            case commandTimeout = "command_timeout"
         }
 
         public init() {
             root = "/"
             applicationAccountsCommand = nil
-            packages = true
-            services = true
+            commandTimeout = 30
         }
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             root = try container.decodeIfPresent(String.self, forKey: .root) ?? "/"
             applicationAccountsCommand = try container.decodeIfPresent([String].self, forKey: .applicationAccountsCommand)
-            packages = try container.decodeIfPresent(Bool.self, forKey: .packages) ?? true
-            services = try container.decodeIfPresent(Bool.self, forKey: .services) ?? true
+            commandTimeout = try container.decodeIfPresent(Double.self, forKey: .commandTimeout) ?? 30
         }
     }
 
@@ -169,6 +167,13 @@ public struct AgentConfiguration: Sendable, Decodable {
             throw KeepError(.configuration, "controller must be HOST:PORT, got '\(configuration.controller)'", context: path)
         }
         return configuration
+    }
+
+    /// Settings for the inventory collectors.
+    var inventoryConfiguration: InventoryConfiguration {
+        InventoryConfiguration(
+            root: inventory.root, applicationAccountsCommand: inventory.applicationAccountsCommand,
+            commandTimeout: inventory.commandTimeout)
     }
 
     /// The controller's host and port.

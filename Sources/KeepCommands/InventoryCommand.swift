@@ -46,7 +46,8 @@ struct InventoryCommand: AsyncParsableCommand {
                 }
                 for account in users.accounts where allAccounts || account.kind != .system {
                     rows.append([
-                        account.name, String(account.uid), account.kind.rawValue, account.home, account.shell, host.hostID,
+                        account.name, account.uid.map { String($0) } ?? "-", account.kind.rawValue, account.home ?? "-",
+                        account.shell ?? "-", host.hostID,
                         account.groups.joined(separator: ","),
                     ])
                 }

@@ -76,7 +76,7 @@ public struct Controller: Sendable {
             return Array(String(decoding: contents, as: UTF8.self).trimmingCharacters(in: .newlines).utf8)
         }
         let key = try RepositoryKey.loadOrCreate(at: data + "/repository.key", passphrase: passphrase)
-        let store = ObjectStore(catalog: catalog, backend: try LocalPackBackend(directory: data), key: key)
+        let store = ObjectStore(catalog: catalog, backend: LocalPackBackend(directory: data), key: key)
         return ControllerServices(
             name: configuration.name, catalog: catalog, store: store, registry: AgentRegistry(), logger: logger)
     }

@@ -1,3 +1,4 @@
+import Foundation
 import KeepCatalog
 import KeepCore
 import KeepProtocol

@@ -51,7 +51,7 @@ actor ObjectStore {
         let before = builder.size
         try builder.add(
             id: chunk.id, type: chunk.type.storeType, payload: payload, compressed: chunk.compression == .zstd,
-            plaintextLength: chunk.plaintextLength)
+            plaintextLength: Int(chunk.plaintextLength))
         pending[chunk.id] = [pool]
         let added = UInt64(builder.size - before)
         if builder.isFull { try await flush() }
@@ -73,7 +73,7 @@ actor ObjectStore {
         builder = PackBuilder(key: key)
         let references = pending
         pending = [:]
-        try backend.write(packID: sealed.packID, contents: sealed.bytes)
+        try await backend.write(packID: sealed.packID, contents: sealed.bytes)
         let locations = sealed.entries.map { entry in
             ChunkLocation(
                 id: entry.id, packID: sealed.packID, offset: entry.offset, length: entry.length,
@@ -88,8 +88,8 @@ actor ObjectStore {
     }
 
     /// Whether a pack file is present in the backend.
-    func packExists(_ packID: String) -> Bool {
-        (try? backend.size(packID: packID)) != nil
+    func packExists(_ packID: String) async -> Bool {
+        (try? await backend.size(packID: packID)) != nil
     }
 
     /// Reads, decrypts, decompresses and verifies one object.
@@ -97,16 +97,16 @@ actor ObjectStore {
         guard let location = try await catalog.location(of: id) else {
             throw KeepError(.notFound, "object \(id.hex.prefix(12)) is not in the store", hint: "run keepctl verify")
         }
-        return try read(location)
+        return try await read(location)
     }
 
     /// Reads and verifies the object at a known location.
-    func read(_ location: ChunkLocation) throws -> [UInt8] {
-        let blob = try backend.read(packID: location.packID, offset: location.offset, length: Int(location.length))
+    func read(_ location: ChunkLocation) async throws -> [UInt8] {
+        let blob = try await backend.read(packID: location.packID, offset: location.offset, length: Int(location.length))
         let entry = PackEntry(
             id: location.id, type: ObjectType(rawValue: location.type) ?? .data, offset: location.offset,
             length: location.length, plaintextLength: location.plaintextLength, compressed: location.compressed)
-        return try PackReader.object(entry, from: blob, key: key)
+        return try PackReader.object(entry, from: blob, packID: location.packID, key: key)
     }
 }
 

@@ -36,7 +36,7 @@ public struct PeerConnection: Sendable {
 
     /// Raises the maximum frame length the decoder accepts. Runs on the channel's event loop, in order
     /// with the writes issued after it.
-    func raiseFrameLimit(to length: Int) {
+    public func raiseFrameLimit(to length: Int) {
         let limits = self.limits
         limits.eventLoop.execute { limits.value.maximumFrameLength = length }
     }

@@ -13,6 +13,10 @@ public enum ProcessLifecycle {
             return source
         }
         defer { sources.forEach { $0.cancel() } }
-        try await task.value
+        do {
+            try await task.value
+        } catch is CancellationError {
+            // Asked to stop: a clean shutdown.
+        }
     }
 }

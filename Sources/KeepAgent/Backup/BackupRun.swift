@@ -27,9 +27,9 @@ struct BackupRun {
             let uploader = Uploader(session: session, requestID: requestID, answers: answers)
             var archiver = Archiver(
                 uploader: uploader, previous: ChangeCache.load(stateDirectory: configuration.stateDirectory, parent: parent),
-                chunking: ChunkerParameters(), progress: ProgressReporter(session: session, requestID: requestID, jobID: command.jobID).report)
+                chunking: .default, progress: ProgressReporter(session: session, requestID: requestID, jobID: command.jobID).report)
             let root = try await archive(with: &archiver)
-            let inventory = await InventoryCollector.collectAll(configuration.inventoryConfiguration)
+            let inventory = try await Self.collectInventory(configuration.inventoryConfiguration)
             try await uploader.flush()
             var stats = archiver.stats
             stats.bytesSent = uploader.bytesSent
@@ -91,6 +91,15 @@ struct BackupRun {
                             $0.snapshotID = command.snapshotID
                             $0.error = Keep_V1_Error(keepError)
                         })))
+        }
+    }
+
+    /// Runs the collectors on a thread that may block (they wait for dpkg-query, systemctl…).
+    private static func collectInventory(_ configuration: InventoryConfiguration) async throws -> [(kind: String, json: [UInt8])] {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try InventoryCollector.collectAll(configuration) })
+            }
         }
     }
 

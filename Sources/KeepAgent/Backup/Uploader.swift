@@ -4,6 +4,7 @@ import KeepCrypto
 import KeepProtocol
 import KeepStore
 import KeepTransport
+import NIOCore
 
 /// Sends a backup's objects to the controller, and only those it does not have.
 ///
@@ -66,7 +67,7 @@ final class Uploader {
         for (index, object) in batch.enumerated() {
             let present = bitmap[bitmap.startIndex + index / 8] & (1 << UInt8(index % 8)) != 0
             if present { continue }
-            let packed = ObjectCompression.pack(object.plaintext)
+            let packed = try Compression.default.apply(to: object.plaintext)
             var payload = ByteBufferAllocator().buffer(capacity: packed.bytes.count)
             payload.writeBytes(packed.bytes)
             try await session.send(
@@ -92,12 +93,3 @@ final class Uploader {
     }
 }
 
-/// zstd level 3, kept only when it saves at least 3 %: incompressible data travels and is stored raw.
-enum ObjectCompression {
-    static func pack(_ plaintext: [UInt8]) -> (bytes: [UInt8], compressed: Bool) {
-        guard let compressed = try? Zstd.compress(plaintext, level: 3),
-            compressed.count < plaintext.count - plaintext.count / 33
-        else { return (plaintext, false) }
-        return (compressed, true)
-    }
-}
