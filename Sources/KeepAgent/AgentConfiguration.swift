@@ -88,19 +88,33 @@ public struct AgentConfiguration: Sendable, Decodable {
         }
     }
 
-    /// Commands run around a backup, e.g. dump a database before and resume a service after.
+    /// Commands run around a backup (e.g. dump a database before it) and around a rollback (e.g. stop
+    /// a service before the files change, start it after; `rollback_aborted` undoes `pre_rollback` when
+    /// another host of the pool failed to prepare and nothing was changed).
     public struct Hooks: Sendable, Decodable {
         public var preBackup: Hook?
         public var postBackup: Hook?
+        public var preRollback: Hook?
+        public var postRollback: Hook?
+        public var rollbackAborted: Hook?
 
         enum CodingKeys: String, CodingKey {
             case preBackup = "pre_backup"
             case postBackup = "post_backup"
+            case preRollback = "pre_rollback"
+            case postRollback = "post_rollback"
+            case rollbackAborted = "rollback_aborted"
         }
 
-        public init(preBackup: Hook? = nil, postBackup: Hook? = nil) {
+        public init(
+            preBackup: Hook? = nil, postBackup: Hook? = nil, preRollback: Hook? = nil, postRollback: Hook? = nil,
+            rollbackAborted: Hook? = nil
+        ) {
             self.preBackup = preBackup
             self.postBackup = postBackup
+            self.preRollback = preRollback
+            self.postRollback = postRollback
+            self.rollbackAborted = rollbackAborted
         }
     }
 

@@ -5,56 +5,85 @@ import Logging
 import NIOConcurrencyHelpers
 
 /// Runs the controller's commands on one session, one at a time, and routes the controller's
-/// answers (HaveChunksResponse, BackupCommitted, Error) to the command they belong to.
+/// answers (and the CHUNK frames it serves) to the command they belong to.
 struct CommandLoop {
     let configuration: AgentConfiguration
     let session: ClientSession
     let logger: Logger
 
+    private typealias Route = (requestID: UInt64, continuation: AsyncStream<Frame>.Continuation)
+
     /// Returns when the session ends, with why.
     func run() async -> KeepError? {
-        let current = NIOLockedValueBox<(requestID: UInt64, continuation: AsyncStream<Keep_V1_Envelope>.Continuation)?>(nil)
+        let current = NIOLockedValueBox<Route?>(nil)
         var running: Task<Void, Never>?
         for await frame in session.incoming {
-            guard case .control(let envelope) = frame else {
-                logger.warning("ignored an unexpected CHUNK frame from the controller")
-                continue
-            }
-            if let route = current.withLockedValue({ $0 }), route.requestID == envelope.requestID {
-                route.continuation.yield(envelope)
-                continue
-            }
-            switch envelope.body {
-            case .backupCommand(let command):
-                guard current.withLockedValue({ $0 }) == nil else {
-                    try? await session.send(
-                        .control(
-                            requestID: envelope.requestID,
-                            .backupFailed(
-                                .with {
-                                    $0.jobID = command.jobID
-                                    $0.snapshotID = command.snapshotID
-                                    $0.error = Keep_V1_Error(KeepError(.conflict, "a backup is already running on \(configuration.hostID)"))
-                                })))
+            if let route = current.withLockedValue({ $0 }) {
+                switch frame {
+                case .chunk:
+                    route.continuation.yield(frame)
                     continue
+                case .control(let envelope) where envelope.requestID == route.requestID:
+                    route.continuation.yield(frame)
+                    continue
+                default:
+                    break
                 }
-                let (answers, continuation) = AsyncStream.makeStream(of: Keep_V1_Envelope.self)
-                current.withLockedValue { $0 = (envelope.requestID, continuation) }
-                let requestID = envelope.requestID
-                running = Task {
-                    let backup = BackupRun(
-                        configuration: configuration, session: session, command: command, requestID: requestID,
-                        answers: answers, logger: logger)
-                    await backup.run()
-                    current.withLockedValue { $0 = nil }
-                }
-            default:
+            }
+            guard case .control(let envelope) = frame, let body = envelope.body else {
+                logger.warning("ignored an unexpected \(frame.messageName) from the controller")
+                continue
+            }
+            guard body.isCommand else {
                 logger.warning("ignored \(frame.messageName) from the controller")
+                continue
+            }
+            guard current.withLockedValue({ $0 }) == nil else {
+                try? await session.send(
+                    .error(
+                        KeepError(.conflict, "\(configuration.hostID) is already running a command", hint: "wait for it to finish"),
+                        requestID: envelope.requestID))
+                continue
+            }
+            let (frames, continuation) = AsyncStream.makeStream(of: Frame.self)
+            current.withLockedValue { $0 = (envelope.requestID, continuation) }
+            let channel = CommandChannel(session: session, requestID: envelope.requestID, frames: frames)
+            running = Task { [configuration, logger] in
+                await Self.execute(body, channel: channel, configuration: configuration, logger: logger)
+                current.withLockedValue { route in
+                    route?.continuation.finish()
+                    route = nil
+                }
             }
         }
         current.withLockedValue { $0?.continuation.finish() }
         running?.cancel()
         await running?.value
         return await session.waitUntilClosed()
+    }
+
+    private static func execute(
+        _ body: Keep_V1_Envelope.OneOf_Body, channel: CommandChannel, configuration: AgentConfiguration, logger: Logger
+    ) async {
+        switch body {
+        case .backupCommand(let command):
+            await BackupRun(configuration: configuration, channel: channel, command: command, logger: logger).run()
+        case .restoreCommand(let command):
+            await RestoreRun(configuration: configuration, channel: channel, command: command, logger: logger).run()
+        case .rollbackCommand(let command):
+            await RollbackRun(configuration: configuration, channel: channel, command: command, logger: logger).run()
+        default:
+            break
+        }
+    }
+}
+
+extension Keep_V1_Envelope.OneOf_Body {
+    /// Messages that start a command on the agent.
+    var isCommand: Bool {
+        switch self {
+        case .backupCommand, .restoreCommand, .rollbackCommand: true
+        default: false
+        }
     }
 }

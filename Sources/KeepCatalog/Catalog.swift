@@ -43,6 +43,13 @@ public protocol Catalog: Sendable {
     /// The newest complete snapshot of a host: the parent of its next backup.
     func latestCompleteSnapshot(host: String) async throws -> SnapshotRecord?
 
+    // MARK: Rollback progress
+    /// Records how far one host of a rollback job got (`planned`, `prepared`, `committed`, `aborted`,
+    /// `failed`), so an interrupted rollback can be resumed or reported exactly.
+    func setRollbackState(job: JobID, host: String, snapshot: SnapshotID, state: String, at time: Int64) async throws
+    /// The hosts of a rollback job with their snapshot and state, sorted by host.
+    func rollbackStates(job: JobID) async throws -> [(host: String, snapshot: SnapshotID, state: String)]
+
     // MARK: Inventory
     /// Inventory documents of one kind of complete snapshots: of one snapshot, of one set, or else the
     /// newest per host; filtered by host and pool.

@@ -91,6 +91,19 @@ enum CatalogSchema {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v2-rollback") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE rollbackHost (
+                        jobID TEXT NOT NULL REFERENCES job(id),
+                        hostID TEXT NOT NULL,
+                        snapshotID TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        updated INTEGER NOT NULL,
+                        PRIMARY KEY (jobID, hostID)
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -256,6 +256,26 @@ public final class SQLiteCatalog: Catalog {
         }
     }
 
+    // MARK: Rollback progress
+
+    public func setRollbackState(job: JobID, host: String, snapshot: SnapshotID, state: String, at time: Int64) async throws {
+        try await database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO rollbackHost (jobID, hostID, snapshotID, state, updated) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(jobID, hostID) DO UPDATE SET state = excluded.state, updated = excluded.updated
+                    """,
+                arguments: [job.rawValue, host, snapshot.rawValue, state, time])
+        }
+    }
+
+    public func rollbackStates(job: JobID) async throws -> [(host: String, snapshot: SnapshotID, state: String)] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM rollbackHost WHERE jobID = ? ORDER BY hostID", arguments: [job.rawValue])
+                .map { row in (host: row["hostID"], snapshot: SnapshotID(rawValue: row["snapshotID"]), state: row["state"]) }
+        }
+    }
+
     // MARK: Inventory
 
     public func inventories(kind: String, host: String?, pool: String?, set: BackupSetID?, snapshot: SnapshotID?)

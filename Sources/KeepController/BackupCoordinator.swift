@@ -15,12 +15,15 @@ struct BackupCoordinator {
     enum Scope: Sendable, CustomStringConvertible {
         case pool(String)
         case host(String)
+        /// Some hosts by id (the safety backup of a rollback).
+        case hosts([String])
         case all
 
         var description: String {
             switch self {
             case .pool(let pool): "pool:\(pool)"
             case .host(let host): "host:\(host)"
+            case .hosts(let hosts): "hosts:\(hosts.joined(separator: ","))"
             case .all: "all"
             }
         }
@@ -107,6 +110,12 @@ struct BackupCoordinator {
                 throw KeepError(.notFound, "no agent of pool \(pool) has ever connected", hint: "check the pool name with keepctl agents")
             }
             return hosts
+        case .hosts(let ids):
+            let known = try await catalog.hosts(pool: nil).filter { ids.contains($0.id) }
+            guard known.count == Set(ids).count else {
+                throw KeepError(.notFound, "unknown hosts among \(ids.joined(separator: ", "))", hint: "check keepctl agents")
+            }
+            return known
         case .host(let id):
             guard let host = try await catalog.hosts(pool: nil).first(where: { $0.id == id }) else {
                 throw KeepError(.notFound, "unknown host \(id)", hint: "check the host id with keepctl agents")

@@ -14,7 +14,10 @@ struct ControllerServices: Sendable {
     }
 
     var operators: OperatorService {
-        OperatorService(catalog: catalog, store: store, registry: registry, backups: backups)
+        OperatorService(
+            catalog: catalog, store: store, registry: registry, backups: backups,
+            restores: RestoreCoordinator(catalog: catalog, store: store, registry: registry, logger: logger),
+            rollbacks: RollbackCoordinator(catalog: catalog, store: store, registry: registry, backups: backups, logger: logger))
     }
 }
 

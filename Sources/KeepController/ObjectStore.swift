@@ -92,6 +92,11 @@ actor ObjectStore {
         (try? await backend.size(packID: packID)) != nil
     }
 
+    /// Where an object is stored, if it is.
+    func location(of id: ChunkID) async throws -> ChunkLocation? {
+        try await catalog.location(of: id)
+    }
+
     /// Reads, decrypts, decompresses and verifies one object.
     func read(_ id: ChunkID) async throws -> [UInt8] {
         guard let location = try await catalog.location(of: id) else {

@@ -11,6 +11,8 @@ struct OperatorService {
     let store: ObjectStore
     let registry: AgentRegistry
     let backups: BackupCoordinator
+    let restores: RestoreCoordinator
+    let rollbacks: RollbackCoordinator
 
     /// Handles one request; `reply` writes a response frame.
     func handle(
@@ -26,6 +28,14 @@ struct OperatorService {
                     scope: try scope(of: request), label: request.label, requestedBy: operatorIdentity,
                     events: { event in await reply(.jobEvent(event)) })
                 await reply(.jobResult(result))
+            case .restoreRequest(let request):
+                let result = try await restores.run(
+                    request, requestedBy: operatorIdentity, events: { event in await reply(.jobEvent(event)) })
+                await reply(.restoreResult(result))
+            case .rollbackRequest(let request):
+                let result = try await rollbacks.run(
+                    request, requestedBy: operatorIdentity, events: { event in await reply(.jobEvent(event)) })
+                await reply(.rollbackResult(result))
             case .listSetsRequest(let request):
                 await reply(.listSetsResponse(try await listSets(pool: request.pool.nonEmpty)))
             case .listSnapshotsRequest(let request):

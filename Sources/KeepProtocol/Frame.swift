@@ -61,6 +61,17 @@ extension Keep_V1_Envelope.OneOf_Body {
         case .inventoryResponse: "inventory_response"
         case .verifyRequest: "verify_request"
         case .verifyResponse: "verify_response"
+        case .restoreRequest: "restore_request"
+        case .restoreCommand: "restore_command"
+        case .fetchObjectsRequest: "fetch_objects_request"
+        case .restoreComplete: "restore_complete"
+        case .restoreResult: "restore_result"
+        case .rollbackRequest: "rollback_request"
+        case .rollbackCommand: "rollback_command"
+        case .rollbackStatus: "rollback_status"
+        case .rollbackResult: "rollback_result"
+        case .diffRequest: "diff_request"
+        case .diffResponse: "diff_response"
         }
     }
 }

@@ -10,10 +10,8 @@ import Logging
 /// the reason (a failing pre-hook's output included).
 struct BackupRun {
     let configuration: AgentConfiguration
-    let session: ClientSession
+    let channel: CommandChannel
     let command: Keep_V1_BackupCommand
-    let requestID: UInt64
-    let answers: AsyncStream<Keep_V1_Envelope>
     let logger: Logger
 
     func run() async {
@@ -24,19 +22,17 @@ struct BackupRun {
                 try await HookRunner.run(hook, name: "pre_backup")
             }
             let parent = ChunkID(bytes: command.parentRootTree)
-            let uploader = Uploader(session: session, requestID: requestID, answers: answers)
+            let uploader = Uploader(channel: channel)
             var archiver = Archiver(
                 uploader: uploader, previous: ChangeCache.load(stateDirectory: configuration.stateDirectory, parent: parent),
-                chunking: .default, progress: ProgressReporter(session: session, requestID: requestID, jobID: command.jobID).report)
+                chunking: .default, progress: ProgressReporter(channel: channel, jobID: command.jobID).report)
             let root = try await archive(with: &archiver)
             let inventory = try await Self.collectInventory(configuration.inventoryConfiguration)
             try await uploader.flush()
             var stats = archiver.stats
             stats.bytesSent = uploader.bytesSent
             stats.chunksSent = uploader.objectsSent
-            try await session.send(
-                .control(
-                    requestID: requestID,
+            try await channel.send(
                     .backupComplete(
                         .with {
                             $0.jobID = command.jobID
@@ -57,9 +53,9 @@ struct BackupRun {
                             }
                             $0.startedUnixMillis = started
                             $0.finishedUnixMillis = Clock.unixMillis()
-                        })))
-            _ = try await uploader.nextAnswer { envelope -> Bool? in
-                if case .backupCommitted = envelope.body { return true }
+                        }))
+            _ = try await channel.nextAnswer { body -> Bool? in
+                if case .backupCommitted = body { return true }
                 return nil
             }
             var cache = archiver.next
@@ -82,15 +78,13 @@ struct BackupRun {
         } catch {
             let keepError = error as? KeepError ?? KeepError(.internalError, "\(error)", context: configuration.hostID)
             logger.error("backup failed: \(keepError)")
-            try? await session.send(
-                .control(
-                    requestID: requestID,
-                    .backupFailed(
-                        .with {
-                            $0.jobID = command.jobID
-                            $0.snapshotID = command.snapshotID
-                            $0.error = Keep_V1_Error(keepError)
-                        })))
+            try? await channel.send(
+                .backupFailed(
+                    .with {
+                        $0.jobID = command.jobID
+                        $0.snapshotID = command.snapshotID
+                        $0.error = Keep_V1_Error(keepError)
+                    }))
         }
     }
 
@@ -124,31 +118,31 @@ struct BackupRun {
 }
 
 /// Sends BackupProgress at most once a second.
-final class ProgressReporter: @unchecked Sendable {
-    private let session: ClientSession
-    private let requestID: UInt64
+final class ProgressReporter {
+    private let channel: CommandChannel
     private let jobID: String
     private var last = ContinuousClock.now
 
-    init(session: ClientSession, requestID: UInt64, jobID: String) {
-        self.session = session
-        self.requestID = requestID
+    init(channel: CommandChannel, jobID: String) {
+        self.channel = channel
         self.jobID = jobID
     }
 
     func report(_ stats: Keep_V1_BackupStats, _ path: String) async {
+        await report(files: stats.files, bytes: stats.bytesTotal, path: path)
+    }
+
+    func report(files: UInt64, bytes: UInt64, path: String) async {
         let now = ContinuousClock.now
         guard now - last >= .seconds(1) else { return }
         last = now
-        try? await session.send(
-            .control(
-                requestID: requestID,
-                .backupProgress(
-                    .with {
-                        $0.jobID = jobID
-                        $0.filesDone = stats.files
-                        $0.bytesDone = stats.bytesTotal
-                        $0.currentPath = path
-                    })))
+        try? await channel.send(
+            .backupProgress(
+                .with {
+                    $0.jobID = jobID
+                    $0.filesDone = files
+                    $0.bytesDone = bytes
+                    $0.currentPath = path
+                }))
     }
 }

@@ -13,9 +13,7 @@ import NIOCore
 /// the missing ones are compressed and sent as CHUNK frames. Memory stays bounded by the batch size.
 /// Objects already known present or sent during this run are never queued twice.
 final class Uploader {
-    private let session: ClientSession
-    private let requestID: UInt64
-    private var answers: AsyncStream<Keep_V1_Envelope>.AsyncIterator
+    private let channel: CommandChannel
     private var queue: [(id: ChunkID, type: KeepProtocol.ObjectType, plaintext: [UInt8])] = []
     private var queuedBytes = 0
     private var known = Set<ChunkID>()
@@ -26,10 +24,8 @@ final class Uploader {
     private(set) var bytesSent: UInt64 = 0
     private(set) var objectsSent: UInt64 = 0
 
-    init(session: ClientSession, requestID: UInt64, answers: AsyncStream<Keep_V1_Envelope>) {
-        self.session = session
-        self.requestID = requestID
-        self.answers = answers.makeAsyncIterator()
+    init(channel: CommandChannel) {
+        self.channel = channel
     }
 
     /// Queues an object for upload (unless it is already known to be stored) and returns its id.
@@ -55,10 +51,9 @@ final class Uploader {
         let batch = queue
         queue = []
         queuedBytes = 0
-        try await session.send(
-            .control(requestID: requestID, .haveChunksRequest(.with { $0.ids = batch.map { Data($0.id.bytes) } })))
-        let bitmap = try await nextAnswer { envelope -> Data? in
-            if case .haveChunksResponse(let response) = envelope.body { return response.presentBitmap }
+        try await channel.send(.haveChunksRequest(.with { $0.ids = batch.map { Data($0.id.bytes) } }))
+        let bitmap = try await channel.nextAnswer { body -> Data? in
+            if case .haveChunksResponse(let response) = body { return response.presentBitmap }
             return nil
         }
         guard bitmap.count == (batch.count + 7) / 8 else {
@@ -70,7 +65,7 @@ final class Uploader {
             let packed = try Compression.default.apply(to: object.plaintext)
             var payload = ByteBufferAllocator().buffer(capacity: packed.bytes.count)
             payload.writeBytes(packed.bytes)
-            try await session.send(
+            try await channel.session.send(
                 .chunk(
                     ChunkFrame(
                         id: object.id, type: object.type, compression: packed.compressed ? .zstd : .none,
@@ -79,17 +74,4 @@ final class Uploader {
             objectsSent += 1
         }
     }
-
-    /// Waits for the controller's next answer to this backup; an Error ends the backup.
-    func nextAnswer<T>(_ match: (Keep_V1_Envelope) -> T?) async throws -> T {
-        guard let envelope = await answers.next() else {
-            throw KeepError(.unavailable, "the connection to the controller was lost during the backup")
-        }
-        if case .error(let error) = envelope.body { throw KeepError(error) }
-        guard let value = match(envelope) else {
-            throw KeepError(.protocolViolation, "unexpected \(envelope.body?.messageName ?? "message") from the controller")
-        }
-        return value
-    }
 }
-

@@ -246,6 +246,62 @@ public nonisolated enum Keep_V1_EntryType: SwiftProtobuf.Enum, Swift.CaseIterabl
 
 }
 
+public nonisolated enum Keep_V1_RollbackPhase: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// Compare the snapshot with the live files; change nothing.
+  case rollbackPlan // = 1
+
+  /// Fetch, verify and stage the data next to the targets, run the
+  /// pre-rollback hook; live files unchanged.
+  case rollbackPrepare // = 2
+
+  /// Move the staged files into place, remove files absent from the snapshot,
+  /// run the post-rollback hook. Idempotent: may be sent again to resume.
+  case rollbackCommit // = 3
+
+  /// Remove the staged data and run the hook that undoes the pre-rollback hook.
+  case rollbackAbort // = 4
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .rollbackPlan
+    case 2: self = .rollbackPrepare
+    case 3: self = .rollbackCommit
+    case 4: self = .rollbackAbort
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .rollbackPlan: return 1
+    case .rollbackPrepare: return 2
+    case .rollbackCommit: return 3
+    case .rollbackAbort: return 4
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Keep_V1_RollbackPhase] = [
+    .unspecified,
+    .rollbackPlan,
+    .rollbackPrepare,
+    .rollbackCommit,
+    .rollbackAbort,
+  ]
+
+}
+
 /// The one message carried by every CONTROL frame.
 public nonisolated struct Keep_V1_Envelope: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -481,6 +537,97 @@ public nonisolated struct Keep_V1_Envelope: Sendable {
     set {body = .verifyResponse(newValue)}
   }
 
+  /// Restore (operator -> controller -> agent)
+  public var restoreRequest: Keep_V1_RestoreRequest {
+    get {
+      if case .restoreRequest(let v)? = body {return v}
+      return Keep_V1_RestoreRequest()
+    }
+    set {body = .restoreRequest(newValue)}
+  }
+
+  public var restoreCommand: Keep_V1_RestoreCommand {
+    get {
+      if case .restoreCommand(let v)? = body {return v}
+      return Keep_V1_RestoreCommand()
+    }
+    set {body = .restoreCommand(newValue)}
+  }
+
+  public var fetchObjectsRequest: Keep_V1_FetchObjectsRequest {
+    get {
+      if case .fetchObjectsRequest(let v)? = body {return v}
+      return Keep_V1_FetchObjectsRequest()
+    }
+    set {body = .fetchObjectsRequest(newValue)}
+  }
+
+  public var restoreComplete: Keep_V1_RestoreComplete {
+    get {
+      if case .restoreComplete(let v)? = body {return v}
+      return Keep_V1_RestoreComplete()
+    }
+    set {body = .restoreComplete(newValue)}
+  }
+
+  public var restoreResult: Keep_V1_RestoreResult {
+    get {
+      if case .restoreResult(let v)? = body {return v}
+      return Keep_V1_RestoreResult()
+    }
+    set {body = .restoreResult(newValue)}
+  }
+
+  /// Coordinated rollback (operator -> controller -> agents)
+  public var rollbackRequest: Keep_V1_RollbackRequest {
+    get {
+      if case .rollbackRequest(let v)? = body {return v}
+      return Keep_V1_RollbackRequest()
+    }
+    set {body = .rollbackRequest(newValue)}
+  }
+
+  public var rollbackCommand: Keep_V1_RollbackCommand {
+    get {
+      if case .rollbackCommand(let v)? = body {return v}
+      return Keep_V1_RollbackCommand()
+    }
+    set {body = .rollbackCommand(newValue)}
+  }
+
+  public var rollbackStatus: Keep_V1_RollbackStatus {
+    get {
+      if case .rollbackStatus(let v)? = body {return v}
+      return Keep_V1_RollbackStatus()
+    }
+    set {body = .rollbackStatus(newValue)}
+  }
+
+  public var rollbackResult: Keep_V1_RollbackResult {
+    get {
+      if case .rollbackResult(let v)? = body {return v}
+      return Keep_V1_RollbackResult()
+    }
+    set {body = .rollbackResult(newValue)}
+  }
+
+  /// Diff of two sets or snapshots (operator -> controller)
+  public var diffRequest: Keep_V1_DiffRequest {
+    get {
+      if case .diffRequest(let v)? = body {return v}
+      return Keep_V1_DiffRequest()
+    }
+    set {body = .diffRequest(newValue)}
+  }
+
+  public var diffResponse: Keep_V1_DiffResponse {
+    get {
+      if case .diffResponse(let v)? = body {return v}
+      return Keep_V1_DiffResponse()
+    }
+    set {body = .diffResponse(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -516,6 +663,20 @@ public nonisolated struct Keep_V1_Envelope: Sendable {
     case inventoryResponse(Keep_V1_InventoryResponse)
     case verifyRequest(Keep_V1_VerifyRequest)
     case verifyResponse(Keep_V1_VerifyResponse)
+    /// Restore (operator -> controller -> agent)
+    case restoreRequest(Keep_V1_RestoreRequest)
+    case restoreCommand(Keep_V1_RestoreCommand)
+    case fetchObjectsRequest(Keep_V1_FetchObjectsRequest)
+    case restoreComplete(Keep_V1_RestoreComplete)
+    case restoreResult(Keep_V1_RestoreResult)
+    /// Coordinated rollback (operator -> controller -> agents)
+    case rollbackRequest(Keep_V1_RollbackRequest)
+    case rollbackCommand(Keep_V1_RollbackCommand)
+    case rollbackStatus(Keep_V1_RollbackStatus)
+    case rollbackResult(Keep_V1_RollbackResult)
+    /// Diff of two sets or snapshots (operator -> controller)
+    case diffRequest(Keep_V1_DiffRequest)
+    case diffResponse(Keep_V1_DiffResponse)
 
   }
 
@@ -1352,6 +1513,414 @@ public nonisolated struct Keep_V1_Damage: Sendable {
   public init() {}
 }
 
+/// Operator -> controller. Answered by JobEvent messages and one RestoreResult
+/// (or an Error), all with the request's request_id.
+public nonisolated struct Keep_V1_RestoreRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The host whose snapshot is restored.
+  public var host: String = String()
+
+  /// Exactly one of snapshot_id or set_id (then: that set's snapshot of host).
+  public var snapshotID: String = String()
+
+  public var setID: String = String()
+
+  /// Absolute paths inside the snapshot; empty = everything.
+  public var paths: [String] = []
+
+  /// Restore below this directory of the receiving host (snapshot path /etc/x
+  /// lands at <target_directory>/etc/x). Empty together with in_place = false is
+  /// an error.
+  public var targetDirectory: String = String()
+
+  /// Restore over the original paths.
+  public var inPlace: Bool = false
+
+  /// Restore onto another host's agent (its operator must name it explicitly);
+  /// empty = the snapshot's own host.
+  public var toHost: String = String()
+
+  /// Report what would be written; write nothing.
+  public var dryRun: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Controller -> agent; sent with a fresh request_id R. The agent fetches the
+/// objects it needs with FetchObjectsRequest(R), may send BackupProgress(R),
+/// and ends with RestoreComplete(R) or Error(R).
+public nonisolated struct Keep_V1_RestoreCommand: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var jobID: String = String()
+
+  public var snapshotID: String = String()
+
+  /// The host the snapshot belongs to (differs from the agent's own id only
+  /// when the operator named --to-host).
+  public var sourceHost: String = String()
+
+  /// 32 bytes.
+  public var rootTree: Data = Data()
+
+  public var paths: [String] = []
+
+  /// "/" for an in-place restore.
+  public var targetDirectory: String = String()
+
+  public var dryRun: Bool = false
+
+  /// The operator who asked (certificate name), for the agent's log.
+  public var requestedBy: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Agent -> controller, with the request_id of the RestoreCommand or
+/// RollbackCommand being served. The controller answers with one CHUNK frame
+/// per id, in order (compression as stored). An agent may only fetch the root
+/// tree of its command and objects referenced by trees it already fetched;
+/// anything else is answered with Error(R, code 7).
+public nonisolated struct Keep_V1_FetchObjectsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// 32-byte object ids, at most 256.
+  public var ids: [Data] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Keep_V1_RestoreSummary: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var files: UInt64 = 0
+
+  public var directories: UInt64 = 0
+
+  public var symlinks: UInt64 = 0
+
+  public var others: UInt64 = 0
+
+  public var bytes: UInt64 = 0
+
+  public var errors: [Keep_V1_PathError] = []
+
+  /// Dry run only: the paths that would be written (at most 1000).
+  public var wouldWrite: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Agent -> controller; the restore is done (errors per path included).
+public nonisolated struct Keep_V1_RestoreComplete: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var jobID: String = String()
+
+  public var summary: Keep_V1_RestoreSummary {
+    get {_summary ?? Keep_V1_RestoreSummary()}
+    set {_summary = newValue}
+  }
+  /// Returns true if `summary` has been explicitly set.
+  public var hasSummary: Bool {self._summary != nil}
+  /// Clears the value of `summary`. Subsequent reads from it will return its default value.
+  public mutating func clearSummary() {self._summary = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _summary: Keep_V1_RestoreSummary? = nil
+}
+
+/// Controller -> operator; the last message of a restore job.
+public nonisolated struct Keep_V1_RestoreResult: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var jobID: String = String()
+
+  public var hostID: String = String()
+
+  public var snapshotID: String = String()
+
+  public var dryRun: Bool = false
+
+  public var summary: Keep_V1_RestoreSummary {
+    get {_summary ?? Keep_V1_RestoreSummary()}
+    set {_summary = newValue}
+  }
+  /// Returns true if `summary` has been explicitly set.
+  public var hasSummary: Bool {self._summary != nil}
+  /// Clears the value of `summary`. Subsequent reads from it will return its default value.
+  public mutating func clearSummary() {self._summary = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _summary: Keep_V1_RestoreSummary? = nil
+}
+
+/// Operator -> controller. Answered by JobEvent messages and one
+/// RollbackResult (or an Error).
+public nonisolated struct Keep_V1_RollbackRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var pool: String = String()
+
+  /// The backup set to roll back to.
+  public var setID: String = String()
+
+  /// Only these hosts of the pool; empty = every host with a snapshot in the set.
+  public var hosts: [String] = []
+
+  /// Plan only: report per host what would change, change nothing.
+  public var dryRun: Bool = false
+
+  /// Finish an interrupted rollback job (pool, set_id and hosts are then taken
+  /// from the job).
+  public var resumeJobID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Controller -> agent; one phase of a rollback, with a fresh request_id R.
+/// Answered by RollbackStatus(R) or Error(R); during PREPARE the agent fetches
+/// objects with FetchObjectsRequest(R).
+public nonisolated struct Keep_V1_RollbackCommand: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var jobID: String = String()
+
+  public var phase: Keep_V1_RollbackPhase = .unspecified
+
+  public var snapshotID: String = String()
+
+  /// 32 bytes.
+  public var rootTree: Data = Data()
+
+  public var requestedBy: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// What a rollback changes on one host.
+public nonisolated struct Keep_V1_RollbackPlan: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var filesAdded: UInt64 = 0
+
+  public var filesReplaced: UInt64 = 0
+
+  public var filesRemoved: UInt64 = 0
+
+  public var metadataChanged: UInt64 = 0
+
+  public var bytesToWrite: UInt64 = 0
+
+  /// Up to 200 example paths, prefixed "+ " (added), "~ " (replaced),
+  /// "- " (removed), "m " (metadata only).
+  public var sample: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Agent -> controller; the phase named in the command succeeded.
+public nonisolated struct Keep_V1_RollbackStatus: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var jobID: String = String()
+
+  public var phase: Keep_V1_RollbackPhase = .unspecified
+
+  public var plan: Keep_V1_RollbackPlan {
+    get {_plan ?? Keep_V1_RollbackPlan()}
+    set {_plan = newValue}
+  }
+  /// Returns true if `plan` has been explicitly set.
+  public var hasPlan: Bool {self._plan != nil}
+  /// Clears the value of `plan`. Subsequent reads from it will return its default value.
+  public mutating func clearPlan() {self._plan = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _plan: Keep_V1_RollbackPlan? = nil
+}
+
+public nonisolated struct Keep_V1_RollbackHostResult: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var hostID: String = String()
+
+  /// "planned", "prepared", "committed", "aborted", "failed", "offline".
+  public var state: String = String()
+
+  public var plan: Keep_V1_RollbackPlan {
+    get {_plan ?? Keep_V1_RollbackPlan()}
+    set {_plan = newValue}
+  }
+  /// Returns true if `plan` has been explicitly set.
+  public var hasPlan: Bool {self._plan != nil}
+  /// Clears the value of `plan`. Subsequent reads from it will return its default value.
+  public mutating func clearPlan() {self._plan = nil}
+
+  public var error: Keep_V1_Error {
+    get {_error ?? Keep_V1_Error()}
+    set {_error = newValue}
+  }
+  /// Returns true if `error` has been explicitly set.
+  public var hasError: Bool {self._error != nil}
+  /// Clears the value of `error`. Subsequent reads from it will return its default value.
+  public mutating func clearError() {self._error = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _plan: Keep_V1_RollbackPlan? = nil
+  fileprivate var _error: Keep_V1_Error? = nil
+}
+
+/// Controller -> operator; the last message of a rollback job.
+public nonisolated struct Keep_V1_RollbackResult: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var jobID: String = String()
+
+  public var setID: String = String()
+
+  /// The set taken just before the rollback: roll back to it to undo.
+  public var safetySetID: String = String()
+
+  public var dryRun: Bool = false
+
+  public var committed: Bool = false
+
+  public var hosts: [Keep_V1_RollbackHostResult] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Compares two backup sets (or two snapshots), host by host.
+public nonisolated struct Keep_V1_DiffRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Set or snapshot ids; both of the same kind.
+  public var from: String = String()
+
+  public var to: String = String()
+
+  /// Only this host; empty = every host present in either.
+  public var host: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Keep_V1_DiffEntry: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var hostID: String = String()
+
+  public var path: String = String()
+
+  /// "added", "removed", "changed".
+  public var change: String = String()
+
+  /// For "changed": what differs, e.g. "content", "mode 0644→0600", "owner".
+  public var details: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Keep_V1_InventoryChange: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var hostID: String = String()
+
+  /// "users", "groups", "packages", "services".
+  public var kind: String = String()
+
+  /// "added", "removed", "changed".
+  public var change: String = String()
+
+  /// The account, group, package or unit name.
+  public var name: String = String()
+
+  /// E.g. "1.2.3 → 1.2.4" or "shell /bin/sh → /bin/bash".
+  public var detail: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Keep_V1_DiffResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var files: [Keep_V1_DiffEntry] = []
+
+  public var inventory: [Keep_V1_InventoryChange] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "keep.v1"
@@ -1372,9 +1941,13 @@ nonisolated extension Keep_V1_EntryType: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ENTRY_TYPE_UNSPECIFIED\0\u{1}ENTRY_TYPE_FILE\0\u{1}ENTRY_TYPE_DIRECTORY\0\u{1}ENTRY_TYPE_SYMLINK\0\u{1}ENTRY_TYPE_CHAR_DEVICE\0\u{1}ENTRY_TYPE_BLOCK_DEVICE\0\u{1}ENTRY_TYPE_FIFO\0\u{1}ENTRY_TYPE_SOCKET\0")
 }
 
+nonisolated extension Keep_V1_RollbackPhase: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ROLLBACK_PHASE_UNSPECIFIED\0\u{1}ROLLBACK_PLAN\0\u{1}ROLLBACK_PREPARE\0\u{1}ROLLBACK_COMMIT\0\u{1}ROLLBACK_ABORT\0")
+}
+
 nonisolated extension Keep_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Envelope"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{2}\u{9}hello\0\u{1}welcome\0\u{1}heartbeat\0\u{1}error\0\u{1}goodbye\0\u{4}\u{6}list_agents_request\0\u{3}list_agents_response\0\u{4}\u{9}start_backup_request\0\u{3}job_event\0\u{3}job_result\0\u{4}\u{8}backup_command\0\u{3}have_chunks_request\0\u{3}have_chunks_response\0\u{3}backup_progress\0\u{3}backup_complete\0\u{3}backup_committed\0\u{3}backup_failed\0\u{4}\u{e}list_sets_request\0\u{3}list_sets_response\0\u{3}list_snapshots_request\0\u{3}list_snapshots_response\0\u{3}list_tree_request\0\u{3}list_tree_response\0\u{3}inventory_request\0\u{3}inventory_response\0\u{3}verify_request\0\u{3}verify_response\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{2}\u{9}hello\0\u{1}welcome\0\u{1}heartbeat\0\u{1}error\0\u{1}goodbye\0\u{4}\u{6}list_agents_request\0\u{3}list_agents_response\0\u{4}\u{9}start_backup_request\0\u{3}job_event\0\u{3}job_result\0\u{4}\u{8}backup_command\0\u{3}have_chunks_request\0\u{3}have_chunks_response\0\u{3}backup_progress\0\u{3}backup_complete\0\u{3}backup_committed\0\u{3}backup_failed\0\u{4}\u{4}restore_request\0\u{3}restore_command\0\u{3}fetch_objects_request\0\u{3}restore_complete\0\u{3}restore_result\0\u{3}rollback_request\0\u{3}rollback_command\0\u{3}rollback_status\0\u{3}rollback_result\0\u{4}\u{2}list_sets_request\0\u{3}list_sets_response\0\u{3}list_snapshots_request\0\u{3}list_snapshots_response\0\u{3}list_tree_request\0\u{3}list_tree_response\0\u{3}inventory_request\0\u{3}inventory_response\0\u{3}verify_request\0\u{3}verify_response\0\u{3}diff_request\0\u{3}diff_response\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1604,6 +2177,123 @@ nonisolated extension Keep_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Me
           self.body = .backupFailed(v)
         }
       }()
+      case 50: try {
+        var v: Keep_V1_RestoreRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .restoreRequest(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .restoreRequest(v)
+        }
+      }()
+      case 51: try {
+        var v: Keep_V1_RestoreCommand?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .restoreCommand(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .restoreCommand(v)
+        }
+      }()
+      case 52: try {
+        var v: Keep_V1_FetchObjectsRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .fetchObjectsRequest(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .fetchObjectsRequest(v)
+        }
+      }()
+      case 53: try {
+        var v: Keep_V1_RestoreComplete?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .restoreComplete(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .restoreComplete(v)
+        }
+      }()
+      case 54: try {
+        var v: Keep_V1_RestoreResult?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .restoreResult(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .restoreResult(v)
+        }
+      }()
+      case 55: try {
+        var v: Keep_V1_RollbackRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .rollbackRequest(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .rollbackRequest(v)
+        }
+      }()
+      case 56: try {
+        var v: Keep_V1_RollbackCommand?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .rollbackCommand(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .rollbackCommand(v)
+        }
+      }()
+      case 57: try {
+        var v: Keep_V1_RollbackStatus?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .rollbackStatus(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .rollbackStatus(v)
+        }
+      }()
+      case 58: try {
+        var v: Keep_V1_RollbackResult?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .rollbackResult(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .rollbackResult(v)
+        }
+      }()
       case 60: try {
         var v: Keep_V1_ListSetsRequest?
         var hadOneofValue = false
@@ -1734,6 +2424,32 @@ nonisolated extension Keep_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Me
           self.body = .verifyResponse(v)
         }
       }()
+      case 70: try {
+        var v: Keep_V1_DiffRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .diffRequest(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .diffRequest(v)
+        }
+      }()
+      case 71: try {
+        var v: Keep_V1_DiffResponse?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .diffResponse(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .diffResponse(v)
+        }
+      }()
       default: break
       }
     }
@@ -1816,6 +2532,42 @@ nonisolated extension Keep_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Me
       guard case .backupFailed(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 46)
     }()
+    case .restoreRequest?: try {
+      guard case .restoreRequest(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 50)
+    }()
+    case .restoreCommand?: try {
+      guard case .restoreCommand(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 51)
+    }()
+    case .fetchObjectsRequest?: try {
+      guard case .fetchObjectsRequest(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 52)
+    }()
+    case .restoreComplete?: try {
+      guard case .restoreComplete(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 53)
+    }()
+    case .restoreResult?: try {
+      guard case .restoreResult(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 54)
+    }()
+    case .rollbackRequest?: try {
+      guard case .rollbackRequest(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 55)
+    }()
+    case .rollbackCommand?: try {
+      guard case .rollbackCommand(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 56)
+    }()
+    case .rollbackStatus?: try {
+      guard case .rollbackStatus(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 57)
+    }()
+    case .rollbackResult?: try {
+      guard case .rollbackResult(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 58)
+    }()
     case .listSetsRequest?: try {
       guard case .listSetsRequest(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 60)
@@ -1855,6 +2607,14 @@ nonisolated extension Keep_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Me
     case .verifyResponse?: try {
       guard case .verifyResponse(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 69)
+    }()
+    case .diffRequest?: try {
+      guard case .diffRequest(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 70)
+    }()
+    case .diffResponse?: try {
+      guard case .diffResponse(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 71)
     }()
     case nil: break
     }
@@ -3580,6 +4340,792 @@ nonisolated extension Keep_V1_Damage: SwiftProtobuf.Message, SwiftProtobuf._Mess
     if lhs.objectID != rhs.objectID {return false}
     if lhs.problem != rhs.problem {return false}
     if lhs.affectedSnapshots != rhs.affectedSnapshots {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Keep_V1_RestoreRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RestoreRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}host\0\u{3}snapshot_id\0\u{3}set_id\0\u{1}paths\0\u{3}target_directory\0\u{3}in_place\0\u{3}to_host\0\u{3}dry_run\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.host) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.snapshotID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.setID) }()
+      case 4: try { try decoder.decodeRepeatedStringField(value: &self.paths) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.targetDirectory) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.inPlace) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.toHost) }()
+      case 8: try { try decoder.decodeSingularBoolField(value: &self.dryRun) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.host.isEmpty {
+      try visitor.visitSingularStringField(value: self.host, fieldNumber: 1)
+    }
+    if !self.snapshotID.isEmpty {
+      try visitor.visitSingularStringField(value: self.snapshotID, fieldNumber: 2)
+    }
+    if !self.setID.isEmpty {
+      try visitor.visitSingularStringField(value: self.setID, fieldNumber: 3)
+    }
+    if !self.paths.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.paths, fieldNumber: 4)
+    }
+    if !self.targetDirectory.isEmpty {
+      try visitor.visitSingularStringField(value: self.targetDirectory, fieldNumber: 5)
+    }
+    if self.inPlace != false {
+      try visitor.visitSingularBoolField(value: self.inPlace, fieldNumber: 6)
+    }
+    if !self.toHost.isEmpty {
+      try visitor.visitSingularStringField(value: self.toHost, fieldNumber: 7)
+    }
+    if self.dryRun != false {
+      try visitor.visitSingularBoolField(value: self.dryRun, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Keep_V1_RestoreRequest, rhs: Keep_V1_RestoreRequest) -> Bool {
+    if lhs.host != rhs.host {return false}
+    if lhs.snapshotID != rhs.snapshotID {return false}
+    if lhs.setID != rhs.setID {return false}
+    if lhs.paths != rhs.paths {return false}
+    if lhs.targetDirectory != rhs.targetDirectory {return false}
+    if lhs.inPlace != rhs.inPlace {return false}
+    if lhs.toHost != rhs.toHost {return false}
+    if lhs.dryRun != rhs.dryRun {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Keep_V1_RestoreCommand: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RestoreCommand"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}snapshot_id\0\u{3}source_host\0\u{3}root_tree\0\u{1}paths\0\u{3}target_directory\0\u{3}dry_run\0\u{3}requested_by\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.jobID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.snapshotID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.sourceHost) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.rootTree) }()
+      case 5: try { try decoder.decodeRepeatedStringField(value: &self.paths) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.targetDirectory) }()
+      case 7: try { try decoder.decodeSingularBoolField(value: &self.dryRun) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.requestedBy) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.jobID.isEmpty {
+      try visitor.visitSingularStringField(value: self.jobID, fieldNumber: 1)
+    }
+    if !self.snapshotID.isEmpty {
+      try visitor.visitSingularStringField(value: self.snapshotID, fieldNumber: 2)
+    }
+    if !self.sourceHost.isEmpty {
+      try visitor.visitSingularStringField(value: self.sourceHost, fieldNumber: 3)
+    }
+    if !self.rootTree.isEmpty {
+      try visitor.visitSingularBytesField(value: self.rootTree, fieldNumber: 4)
+    }
+    if !self.paths.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.paths, fieldNumber: 5)
+    }
+    if !self.targetDirectory.isEmpty {
+      try visitor.visitSingularStringField(value: self.targetDirectory, fieldNumber: 6)
+    }
+    if self.dryRun != false {
+      try visitor.visitSingularBoolField(value: self.dryRun, fieldNumber: 7)
+    }
+    if !self.requestedBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestedBy, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Keep_V1_RestoreCommand, rhs: Keep_V1_RestoreCommand) -> Bool {
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs.snapshotID != rhs.snapshotID {return false}
+    if lhs.sourceHost != rhs.sourceHost {return false}
+    if lhs.rootTree != rhs.rootTree {return false}
+    if lhs.paths != rhs.paths {return false}
+    if lhs.targetDirectory != rhs.targetDirectory {return false}
+    if lhs.dryRun != rhs.dryRun {return false}
+    if lhs.requestedBy != rhs.requestedBy {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Keep_V1_FetchObjectsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FetchObjectsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}ids\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedBytesField(value: &self.ids) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.ids.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.ids, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Keep_V1_FetchObjectsRequest, rhs: Keep_V1_FetchObjectsRequest) -> Bool {
+    if lhs.ids != rhs.ids {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Keep_V1_RestoreSummary: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RestoreSummary"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}files\0\u{1}directories\0\u{1}symlinks\0\u{1}others\0\u{1}bytes\0\u{1}errors\0\u{3}would_write\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.files) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.directories) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.symlinks) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.others) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.bytes) }()
+      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.errors) }()
+      case 7: try { try decoder.decodeRepeatedStringField(value: &self.wouldWrite) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.files != 0 {
+      try visitor.visitSingularUInt64Field(value: self.files, fieldNumber: 1)
+    }
+    if self.directories != 0 {
+      try visitor.visitSingularUInt64Field(value: self.directories, fieldNumber: 2)
+    }
+    if self.symlinks != 0 {
+      try visitor.visitSingularUInt64Field(value: self.symlinks, fieldNumber: 3)
+    }
+    if self.others != 0 {
+      try visitor.visitSingularUInt64Field(value: self.others, fieldNumber: 4)
+    }
+    if self.bytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.bytes, fieldNumber: 5)
+    }
+    if !self.errors.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.errors, fieldNumber: 6)
+    }
+    if !self.wouldWrite.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.wouldWrite, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Keep_V1_RestoreSummary, rhs: Keep_V1_RestoreSummary) -> Bool {
+    if lhs.files != rhs.files {return false}
+    if lhs.directories != rhs.directories {return false}
+    if lhs.symlinks != rhs.symlinks {return false}
+    if lhs.others != rhs.others {return false}
+    if lhs.bytes != rhs.bytes {return false}
+    if lhs.errors != rhs.errors {return false}
+    if lhs.wouldWrite != rhs.wouldWrite {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Keep_V1_RestoreComplete: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RestoreComplete"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}summary\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.jobID) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._summary) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.jobID.isEmpty {
+      try visitor.visitSingularStringField(value: self.jobID, fieldNumber: 1)
+    }
+    try { if let v = self._summary {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Keep_V1_RestoreComplete, rhs: Keep_V1_RestoreComplete) -> Bool {
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs._summary != rhs._summary {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Keep_V1_RestoreResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RestoreResult"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}host_id\0\u{3}snapshot_id\0\u{3}dry_run\0\u{1}summary\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.jobID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.hostID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.snapshotID) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.dryRun) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._summary) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.jobID.isEmpty {
+      try visitor.visitSingularStringField(value: self.jobID, fieldNumber: 1)
+    }
+    if !self.hostID.isEmpty {
+      try visitor.visitSingularStringField(value: self.hostID, fieldNumber: 2)
+    }
+    if !self.snapshotID.isEmpty {
+      try visitor.visitSingularStringField(value: self.snapshotID, fieldNumber: 3)
+    }
+    if self.dryRun != false {
+      try visitor.visitSingularBoolField(value: self.dryRun, fieldNumber: 4)
+    }
+    try { if let v = self._summary {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Keep_V1_RestoreResult, rhs: Keep_V1_RestoreResult) -> Bool {
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs.hostID != rhs.hostID {return false}
+    if lhs.snapshotID != rhs.snapshotID {return false}
+    if lhs.dryRun != rhs.dryRun {return false}
+    if lhs._summary != rhs._summary {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Keep_V1_RollbackRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RollbackRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}pool\0\u{3}set_id\0\u{1}hosts\0\u{3}dry_run\0\u{3}resume_job_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.pool) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.setID) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.hosts) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.dryRun) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.resumeJobID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.pool.isEmpty {
+      try visitor.visitSingularStringField(value: self.pool, fieldNumber: 1)
+    }
+    if !self.setID.isEmpty {
+      try visitor.visitSingularStringField(value: self.setID, fieldNumber: 2)
+    }
+    if !self.hosts.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.hosts, fieldNumber: 3)
+    }
+    if self.dryRun != false {
+      try visitor.visitSingularBoolField(value: self.dryRun, fieldNumber: 4)
+    }
+    if !self.resumeJobID.isEmpty {
+      try visitor.visitSingularStringField(value: self.resumeJobID, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Keep_V1_RollbackRequest, rhs: Keep_V1_RollbackRequest) -> Bool {
+    if lhs.pool != rhs.pool {return false}
+    if lhs.setID != rhs.setID {return false}
+    if lhs.hosts != rhs.hosts {return false}
+    if lhs.dryRun != rhs.dryRun {return false}
+    if lhs.resumeJobID != rhs.resumeJobID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Keep_V1_RollbackCommand: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RollbackCommand"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}phase\0\u{3}snapshot_id\0\u{3}root_tree\0\u{3}requested_by\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.jobID) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.phase) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.snapshotID) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.rootTree) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.requestedBy) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.jobID.isEmpty {
+      try visitor.visitSingularStringField(value: self.jobID, fieldNumber: 1)
+    }
+    if self.phase != .unspecified {
+      try visitor.visitSingularEnumField(value: self.phase, fieldNumber: 2)
+    }
+    if !self.snapshotID.isEmpty {
+      try visitor.visitSingularStringField(value: self.snapshotID, fieldNumber: 3)
+    }
+    if !self.rootTree.isEmpty {
+      try visitor.visitSingularBytesField(value: self.rootTree, fieldNumber: 4)
+    }
+    if !self.requestedBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestedBy, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Keep_V1_RollbackCommand, rhs: Keep_V1_RollbackCommand) -> Bool {
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs.phase != rhs.phase {return false}
+    if lhs.snapshotID != rhs.snapshotID {return false}
+    if lhs.rootTree != rhs.rootTree {return false}
+    if lhs.requestedBy != rhs.requestedBy {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Keep_V1_RollbackPlan: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RollbackPlan"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}files_added\0\u{3}files_replaced\0\u{3}files_removed\0\u{3}metadata_changed\0\u{3}bytes_to_write\0\u{1}sample\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.filesAdded) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.filesReplaced) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.filesRemoved) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.metadataChanged) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.bytesToWrite) }()
+      case 6: try { try decoder.decodeRepeatedStringField(value: &self.sample) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.filesAdded != 0 {
+      try visitor.visitSingularUInt64Field(value: self.filesAdded, fieldNumber: 1)
+    }
+    if self.filesReplaced != 0 {
+      try visitor.visitSingularUInt64Field(value: self.filesReplaced, fieldNumber: 2)
+    }
+    if self.filesRemoved != 0 {
+      try visitor.visitSingularUInt64Field(value: self.filesRemoved, fieldNumber: 3)
+    }
+    if self.metadataChanged != 0 {
+      try visitor.visitSingularUInt64Field(value: self.metadataChanged, fieldNumber: 4)
+    }
+    if self.bytesToWrite != 0 {
+      try visitor.visitSingularUInt64Field(value: self.bytesToWrite, fieldNumber: 5)
+    }
+    if !self.sample.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.sample, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Keep_V1_RollbackPlan, rhs: Keep_V1_RollbackPlan) -> Bool {
+    if lhs.filesAdded != rhs.filesAdded {return false}
+    if lhs.filesReplaced != rhs.filesReplaced {return false}
+    if lhs.filesRemoved != rhs.filesRemoved {return false}
+    if lhs.metadataChanged != rhs.metadataChanged {return false}
+    if lhs.bytesToWrite != rhs.bytesToWrite {return false}
+    if lhs.sample != rhs.sample {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Keep_V1_RollbackStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RollbackStatus"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}phase\0\u{1}plan\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.jobID) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.phase) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._plan) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.jobID.isEmpty {
+      try visitor.visitSingularStringField(value: self.jobID, fieldNumber: 1)
+    }
+    if self.phase != .unspecified {
+      try visitor.visitSingularEnumField(value: self.phase, fieldNumber: 2)
+    }
+    try { if let v = self._plan {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Keep_V1_RollbackStatus, rhs: Keep_V1_RollbackStatus) -> Bool {
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs.phase != rhs.phase {return false}
+    if lhs._plan != rhs._plan {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Keep_V1_RollbackHostResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RollbackHostResult"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}host_id\0\u{1}state\0\u{1}plan\0\u{1}error\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.hostID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.state) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._plan) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._error) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.hostID.isEmpty {
+      try visitor.visitSingularStringField(value: self.hostID, fieldNumber: 1)
+    }
+    if !self.state.isEmpty {
+      try visitor.visitSingularStringField(value: self.state, fieldNumber: 2)
+    }
+    try { if let v = self._plan {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try { if let v = self._error {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Keep_V1_RollbackHostResult, rhs: Keep_V1_RollbackHostResult) -> Bool {
+    if lhs.hostID != rhs.hostID {return false}
+    if lhs.state != rhs.state {return false}
+    if lhs._plan != rhs._plan {return false}
+    if lhs._error != rhs._error {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Keep_V1_RollbackResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RollbackResult"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}set_id\0\u{3}safety_set_id\0\u{3}dry_run\0\u{1}committed\0\u{1}hosts\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.jobID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.setID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.safetySetID) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.dryRun) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.committed) }()
+      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.hosts) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.jobID.isEmpty {
+      try visitor.visitSingularStringField(value: self.jobID, fieldNumber: 1)
+    }
+    if !self.setID.isEmpty {
+      try visitor.visitSingularStringField(value: self.setID, fieldNumber: 2)
+    }
+    if !self.safetySetID.isEmpty {
+      try visitor.visitSingularStringField(value: self.safetySetID, fieldNumber: 3)
+    }
+    if self.dryRun != false {
+      try visitor.visitSingularBoolField(value: self.dryRun, fieldNumber: 4)
+    }
+    if self.committed != false {
+      try visitor.visitSingularBoolField(value: self.committed, fieldNumber: 5)
+    }
+    if !self.hosts.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.hosts, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Keep_V1_RollbackResult, rhs: Keep_V1_RollbackResult) -> Bool {
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs.setID != rhs.setID {return false}
+    if lhs.safetySetID != rhs.safetySetID {return false}
+    if lhs.dryRun != rhs.dryRun {return false}
+    if lhs.committed != rhs.committed {return false}
+    if lhs.hosts != rhs.hosts {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Keep_V1_DiffRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DiffRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}from\0\u{1}to\0\u{1}host\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.from) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.to) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.host) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.from.isEmpty {
+      try visitor.visitSingularStringField(value: self.from, fieldNumber: 1)
+    }
+    if !self.to.isEmpty {
+      try visitor.visitSingularStringField(value: self.to, fieldNumber: 2)
+    }
+    if !self.host.isEmpty {
+      try visitor.visitSingularStringField(value: self.host, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Keep_V1_DiffRequest, rhs: Keep_V1_DiffRequest) -> Bool {
+    if lhs.from != rhs.from {return false}
+    if lhs.to != rhs.to {return false}
+    if lhs.host != rhs.host {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Keep_V1_DiffEntry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DiffEntry"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}host_id\0\u{1}path\0\u{1}change\0\u{1}details\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.hostID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.path) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.change) }()
+      case 4: try { try decoder.decodeRepeatedStringField(value: &self.details) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.hostID.isEmpty {
+      try visitor.visitSingularStringField(value: self.hostID, fieldNumber: 1)
+    }
+    if !self.path.isEmpty {
+      try visitor.visitSingularStringField(value: self.path, fieldNumber: 2)
+    }
+    if !self.change.isEmpty {
+      try visitor.visitSingularStringField(value: self.change, fieldNumber: 3)
+    }
+    if !self.details.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.details, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Keep_V1_DiffEntry, rhs: Keep_V1_DiffEntry) -> Bool {
+    if lhs.hostID != rhs.hostID {return false}
+    if lhs.path != rhs.path {return false}
+    if lhs.change != rhs.change {return false}
+    if lhs.details != rhs.details {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Keep_V1_InventoryChange: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".InventoryChange"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}host_id\0\u{1}kind\0\u{1}change\0\u{1}name\0\u{1}detail\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.hostID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.change) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.detail) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.hostID.isEmpty {
+      try visitor.visitSingularStringField(value: self.hostID, fieldNumber: 1)
+    }
+    if !self.kind.isEmpty {
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 2)
+    }
+    if !self.change.isEmpty {
+      try visitor.visitSingularStringField(value: self.change, fieldNumber: 3)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 4)
+    }
+    if !self.detail.isEmpty {
+      try visitor.visitSingularStringField(value: self.detail, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Keep_V1_InventoryChange, rhs: Keep_V1_InventoryChange) -> Bool {
+    if lhs.hostID != rhs.hostID {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs.change != rhs.change {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.detail != rhs.detail {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Keep_V1_DiffResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DiffResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}files\0\u{1}inventory\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.files) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.inventory) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.files.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.files, fieldNumber: 1)
+    }
+    if !self.inventory.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.inventory, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Keep_V1_DiffResponse, rhs: Keep_V1_DiffResponse) -> Bool {
+    if lhs.files != rhs.files {return false}
+    if lhs.inventory != rhs.inventory {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

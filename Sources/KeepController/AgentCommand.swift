@@ -1,0 +1,80 @@
+import Foundation
+import KeepCatalog
+import KeepCore
+import KeepProtocol
+import KeepStore
+import NIOCore
+
+/// Runs one command on an agent that reads from the store (restore, rollback): serves the agent's
+/// FetchObjectsRequests, forwards its progress, and returns once `finish` recognises the final answer.
+///
+/// The agent may fetch only the command's root tree and objects referenced by trees it already
+/// fetched, so an agent never receives data outside the snapshot the operator chose.
+struct AgentCommand {
+    let link: AgentLink
+    let store: ObjectStore
+    /// The snapshot's root tree the agent may read from; nil for commands that read nothing.
+    let root: ChunkID?
+
+    func run<Result>(
+        _ body: Keep_V1_Envelope.OneOf_Body,
+        progress: @Sendable (Keep_V1_BackupProgress) async -> Void = { _ in },
+        finish: (Keep_V1_Envelope.OneOf_Body) throws -> Result?
+    ) async throws -> Result {
+        let (requestID, frames) = try await link.start(body)
+        defer { link.finishCommand() }
+        var allowed: Set<ChunkID> = root.map { [$0] } ?? []
+        for await frame in frames {
+            guard case .control(let envelope) = frame, let message = envelope.body else {
+                throw KeepError(.protocolViolation, "unexpected \(frame.messageName) from \(link.hostID)")
+            }
+            switch message {
+            case .fetchObjectsRequest(let request):
+                try await serve(request, allowed: &allowed)
+            case .backupProgress(let update):
+                await progress(update)
+            case .error(let error):
+                throw KeepError(error)
+            default:
+                if let result = try finish(message) { return result }
+                throw KeepError(
+                    .protocolViolation, "unexpected \(message.messageName) from \(link.hostID) during a command")
+            }
+        }
+        _ = requestID
+        throw KeepError(
+            .unavailable, "host \(link.hostID) disconnected during the command",
+            hint: "check keep-agent on \(link.hostID), then run the command again")
+    }
+
+    private func serve(_ request: Keep_V1_FetchObjectsRequest, allowed: inout Set<ChunkID>) async throws {
+        guard request.ids.count <= 256 else {
+            throw KeepError(.protocolViolation, "FetchObjectsRequest with \(request.ids.count) ids (limit 256)")
+        }
+        for bytes in request.ids {
+            guard let id = ChunkID(bytes: bytes), allowed.contains(id) else {
+                throw KeepError(
+                    .permissionDenied, "\(link.hostID) asked for an object outside the snapshot it restores",
+                    context: link.hostID)
+            }
+            guard let location = try await store.location(of: id) else {
+                throw KeepError(.integrity, "object \(id.hex.prefix(12)) is missing from the store", hint: "run keepctl verify")
+            }
+            let plaintext = try await store.read(location)
+            if location.type == KeepStore.ObjectType.tree.rawValue {
+                let tree = try Tree.decode(plaintext)
+                for entry in tree.entries {
+                    if let subtree = entry.subtree { allowed.insert(subtree) }
+                    for extent in entry.content { for chunk in extent.chunks { allowed.insert(chunk.id) } }
+                }
+            }
+            var payload = ByteBufferAllocator().buffer(capacity: plaintext.count)
+            payload.writeBytes(plaintext)
+            try await link.send(
+                .chunk(
+                    ChunkFrame(
+                        id: id, type: location.type == 1 ? .tree : .data, compression: .none,
+                        plaintextLength: UInt32(plaintext.count), payload: payload)))
+        }
+    }
+}
