@@ -1,0 +1,242 @@
+import Glibc
+import KeepCore
+import KeepStore
+
+/// The work of one restore (or of staging one rollback): recreates snapshot entries inside open
+/// directories and collects per-path errors. Used from one task only.
+///
+/// Confinement: every directory is entered with `openat(parent, name, O_NOFOLLOW | O_DIRECTORY)`
+/// from the target's descriptor down; every other entry is created under a fresh temporary name
+/// (`O_CREAT | O_EXCL | O_NOFOLLOW`, `symlinkat`, `mkfifoat`, `mknodat`, `linkat`) and renamed over
+/// its final name, which replaces a planted symlink instead of writing through it. Names from the
+/// snapshot are checked again before anything is created.
+final class RestoreSession {
+    /// A directory being filled: its descriptor (borrowed), where it is below the session's root
+    /// (to reopen it for hard links), and its snapshot path for messages.
+    struct Place {
+        var root: Int32
+        var components: [[UInt8]]
+        var descriptor: Int32
+    }
+
+    private struct LinkKey: Hashable {
+        var group: UInt64
+        var device: UInt64
+        var inode: UInt64
+    }
+
+    private struct LinkOrigin {
+        var root: Int32
+        var components: [[UInt8]]
+        var name: [UInt8]
+    }
+
+    let source: any ObjectSource
+    let concurrency: Int
+    /// fsync every file and directory written (rollback staging must survive a crash).
+    let durable: Bool
+    var summary = RestoreSummary()
+    var accounts = AccountResolver()
+    private var linkOrigins: [LinkKey: LinkOrigin] = [:]
+
+    init(source: any ObjectSource, concurrency: Int, durable: Bool) {
+        self.source = source
+        self.concurrency = concurrency
+        self.durable = durable
+    }
+
+    func fail(_ path: [UInt8], _ message: String, _ code: Int32? = nil) {
+        summary.errors.append(PathError(path: TreeEntry.displayName(of: path), message: message, errorNumber: code))
+    }
+
+    func fail(_ error: RestoreError) {
+        summary.errors.append(error.pathError)
+    }
+
+    /// Fetches a directory's tree and refuses it if any name is unsafe or names are not strictly
+    /// sorted (a duplicate could turn a just-restored symlink into a path to write through).
+    func children(of entry: TreeEntry, path: [UInt8]) async -> [TreeEntry]? {
+        guard let subtree = entry.subtree else { return [] }
+        let tree: Tree
+        do {
+            tree = try await source.tree(subtree)
+        } catch {
+            fail(path, "cannot fetch the directory listing: \(error)")
+            return nil
+        }
+        for (index, child) in tree.entries.enumerated() {
+            do {
+                try TreeEntry.checkName(child.name)
+            } catch {
+                fail(.hostileTree(path: TreeEntry.displayName(of: path), reason: "\(error)"))
+                return nil
+            }
+            if index > 0, !tree.entries[index - 1].name.lexicographicallyPrecedes(child.name) {
+                fail(.hostileTree(path: TreeEntry.displayName(of: path), reason: "names repeated or unsorted"))
+                return nil
+            }
+        }
+        return tree.entries
+    }
+
+    /// Recreates `entry` (and everything below it) as `name` inside `place`.
+    func restore(_ entry: TreeEntry, in place: Place, as name: [UInt8], path: [UInt8]) async {
+        do {
+            try TreeEntry.checkName(name)
+        } catch {
+            fail(.hostileTree(path: TreeEntry.displayName(of: path), reason: "\(error)"))
+            return
+        }
+        if entry.kind != .directory, entry.hardLinkGroup != 0,
+            let origin = linkOrigins[LinkKey(group: entry.hardLinkGroup, device: entry.device, inode: entry.inode)]
+        {
+            link(to: origin, entry: entry, in: place, as: name, path: path)
+            return
+        }
+        switch entry.kind {
+        case .directory: await restoreDirectory(entry, in: place, as: name, path: path)
+        case .file: await restoreFile(entry, in: place, as: name, path: path)
+        default: restoreSpecial(entry, in: place, as: name, path: path)
+        }
+    }
+
+    private func restoreDirectory(_ entry: TreeEntry, in place: Place, as name: [UInt8], path: [UInt8]) async {
+        let cName = DirectoryOps.cString(name)
+        if mkdirat(place.descriptor, cName, 0o700) != 0, errno != EEXIST {
+            fail(path, "cannot create directory: \(errorText(errno))", errno)
+            return
+        }
+        let descriptor = DirectoryOps.openDirectory(place.descriptor, name)
+        guard descriptor >= 0 else {
+            if errno == ELOOP || errno == ENOTDIR {
+                fail(.notADirectory(path: TreeEntry.displayName(of: path)))
+            } else {
+                fail(path, "cannot open directory: \(errorText(errno))", errno)
+            }
+            return
+        }
+        defer { close(descriptor) }
+        summary.directories += 1
+        if let children = await children(of: entry, path: path) {
+            let inner = Place(root: place.root, components: place.components + [name], descriptor: descriptor)
+            for child in children {
+                await restore(child, in: inner, as: child.name, path: joinPath(path, child.name))
+            }
+        }
+        let metadata = EntryMetadata(entry, accounts: &accounts)
+        for failure in MetadataApplier.apply(metadata, descriptor: descriptor) { fail(path, failure) }
+        if durable, fsync(descriptor) != 0 { fail(path, "cannot sync directory: \(errorText(errno))", errno) }
+    }
+
+    private func restoreFile(_ entry: TreeEntry, in place: Place, as name: [UInt8], path: [UInt8]) async {
+        if entry.hardLinkGroup != 0, entry.content.isEmpty, entry.size > 0 {
+            fail(.missingLinkOrigin(path: TreeEntry.displayName(of: path)))
+            return
+        }
+        let temporary = DirectoryOps.temporaryName()
+        let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
+        let descriptor = openat(place.descriptor, DirectoryOps.cString(temporary), flags, 0o600)
+        guard descriptor >= 0 else {
+            fail(path, "cannot create file: \(errorText(errno))", errno)
+            return
+        }
+        var closed = false
+        func discard(_ message: String, _ code: Int32? = nil) {
+            if !closed { close(descriptor) }
+            closed = true
+            unlinkat(place.descriptor, DirectoryOps.cString(temporary), 0)
+            fail(path, message, code)
+        }
+        guard ftruncate(descriptor, off_t(entry.size)) == 0 else {
+            return discard("cannot size file: \(errorText(errno))", errno)
+        }
+        do {
+            let writer = FileContentWriter(source: source, concurrency: concurrency)
+            summary.bytes += try await writer.write(
+                entry.content, to: descriptor, path: TreeEntry.displayName(of: path))
+        } catch let error as RestoreError {
+            return discard(error.description)
+        } catch let error as Errno {
+            return discard("cannot write file: \(error)", error.code)
+        } catch {
+            return discard("cannot fetch file data: \(error)")
+        }
+        let metadata = EntryMetadata(entry, accounts: &accounts)
+        for failure in MetadataApplier.apply(metadata, descriptor: descriptor) { fail(path, failure) }
+        if durable, fsync(descriptor) != 0 { return discard("cannot sync file: \(errorText(errno))", errno) }
+        close(descriptor)
+        closed = true
+        guard moveIntoPlace(temporary, in: place, as: name, path: path) else { return }
+        summary.files += 1
+        remember(entry, in: place, as: name)
+    }
+
+    private func restoreSpecial(_ entry: TreeEntry, in place: Place, as name: [UInt8], path: [UInt8]) {
+        let temporary = DirectoryOps.temporaryName()
+        let cTemporary = DirectoryOps.cString(temporary)
+        let result: Int32
+        switch entry.kind {
+        case .symlink: result = symlinkat(DirectoryOps.cString(entry.symlinkTarget), place.descriptor, cTemporary)
+        case .fifo: result = mkfifoat(place.descriptor, cTemporary, 0o600)
+        case .characterDevice:
+            result = mknodat(place.descriptor, cTemporary, FileMode.characterDevice | 0o600, dev_t(entry.rdev))
+        case .blockDevice:
+            result = mknodat(place.descriptor, cTemporary, FileMode.blockDevice | 0o600, dev_t(entry.rdev))
+        case .socket: result = mknodat(place.descriptor, cTemporary, FileMode.socket | 0o600, 0)
+        case .file, .directory: return
+        }
+        guard result == 0 else {
+            fail(path, "cannot create \(entry.kind): \(errorText(errno))", errno)
+            return
+        }
+        let metadata = EntryMetadata(entry, accounts: &accounts)
+        for failure in MetadataApplier.apply(metadata, parent: place.descriptor, name: temporary, removeOthers: false) {
+            fail(path, failure)
+        }
+        guard moveIntoPlace(temporary, in: place, as: name, path: path) else { return }
+        if entry.kind == .symlink { summary.symlinks += 1 } else { summary.others += 1 }
+        remember(entry, in: place, as: name)
+    }
+
+    /// A later member of a hard-link group: a new link to where the first member was restored.
+    private func link(to origin: LinkOrigin, entry: TreeEntry, in place: Place, as name: [UInt8], path: [UInt8]) {
+        let opened = DirectoryOps.openDirectory(root: origin.root, components: origin.components)
+        guard case .success(let originDirectory) = opened else {
+            fail(.missingLinkOrigin(path: TreeEntry.displayName(of: path)))
+            return
+        }
+        defer { close(originDirectory) }
+        let temporary = DirectoryOps.temporaryName()
+        guard
+            linkat(originDirectory, DirectoryOps.cString(origin.name), place.descriptor,
+                   DirectoryOps.cString(temporary), 0) == 0
+        else {
+            fail(path, "cannot create hard link: \(errorText(errno))", errno)
+            return
+        }
+        guard moveIntoPlace(temporary, in: place, as: name, path: path) else { return }
+        if entry.kind == .file { summary.files += 1 } else { summary.others += 1 }
+    }
+
+    /// `renameat` over the final name (atomic; replaces a file or symlink, never writes through one).
+    private func moveIntoPlace(_ temporary: [UInt8], in place: Place, as name: [UInt8], path: [UInt8]) -> Bool {
+        let cTemporary = DirectoryOps.cString(temporary)
+        guard renameat(place.descriptor, cTemporary, place.descriptor, DirectoryOps.cString(name)) == 0 else {
+            let code = errno
+            unlinkat(place.descriptor, cTemporary, 0)
+            let message =
+                code == EISDIR || code == ENOTEMPTY || code == EEXIST
+                ? "exists as a directory; not replaced (remove it and retry)"
+                : "cannot move into place: \(errorText(code))"
+            fail(path, message, code)
+            return false
+        }
+        return true
+    }
+
+    private func remember(_ entry: TreeEntry, in place: Place, as name: [UInt8]) {
+        guard entry.hardLinkGroup != 0 else { return }
+        let key = LinkKey(group: entry.hardLinkGroup, device: entry.device, inode: entry.inode)
+        linkOrigins[key] = LinkOrigin(root: place.root, components: place.components, name: name)
+    }
+}
