@@ -4,7 +4,7 @@ import KeepTransport
 
 /// The agent's end of one command from the controller: everything it sends carries the command's
 /// request id, and the controller's answers to it (and the CHUNK frames it serves) arrive in order.
-final class CommandChannel {
+actor CommandChannel {
     let session: ClientSession
     let requestID: UInt64
     private var frames: AsyncStream<Frame>.AsyncIterator
@@ -22,7 +22,10 @@ final class CommandChannel {
 
     /// The controller's next frame for this command. An Error from the controller ends the command.
     func next() async throws -> Frame {
-        guard let frame = await frames.next() else {
+        var iterator = frames
+        let next = await iterator.next(isolation: self)
+        frames = iterator
+        guard let frame = next else {
             throw KeepError(.unavailable, "the connection to the controller was lost during the command")
         }
         if case .control(let envelope) = frame, case .error(let error) = envelope.body { throw KeepError(error) }
