@@ -86,7 +86,12 @@ let package = Package(
         ),
         .target(
             name: "KeepTestSupport",
-            dependencies: ["KeepCore", "KeepCrypto", "KeepProtocol"]
+            dependencies: [
+                "KeepCore", "KeepCrypto", "KeepProtocol", "KeepTransport",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .executableTarget(
             name: "keep-controller",
@@ -122,7 +127,15 @@ let package = Package(
         .testTarget(name: "KeepStoreTests", dependencies: ["KeepStore"]),
         .testTarget(name: "KeepCatalogTests", dependencies: ["KeepCatalog"]),
         .testTarget(name: "KeepAgentTests", dependencies: ["KeepAgent", "KeepStore"]),
-        .testTarget(name: "KeepIntegrationTests", dependencies: ["KeepTestSupport", "KeepCore"]),
+        .testTarget(
+            name: "KeepIntegrationTests",
+            dependencies: [
+                "KeepTestSupport", "KeepCore", "KeepCrypto", "KeepProtocol", "KeepTransport",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -18,6 +18,10 @@ actor ObjectStore {
     private var builder: PackBuilder
     /// Objects in the open pack, not yet in the catalog, with the pools that sent them.
     private var pending: [ChunkID: Set<String>] = [:]
+    /// Objects of packs being written by a flush, with their pools, until the catalog records them.
+    private var sealing: [ChunkID: Set<String>] = [:]
+    /// The latest flush; each flush waits for the one before it.
+    private var lastFlush: Task<Void, any Error>?
 
     init(catalog: any Catalog, backend: any PackBackend, key: SymmetricKey) {
         self.catalog = catalog
@@ -40,6 +44,7 @@ actor ObjectStore {
                 .integrity, "object \(chunk.id.hex.prefix(12)) does not match its id; it was refused",
                 context: "pool \(pool)", hint: "the agent's disk or memory may be faulty; run the backup again")
         }
+        if sealing[chunk.id]?.contains(pool) == true { return 0 }
         if pending[chunk.id] != nil {
             pending[chunk.id, default: []].insert(pool)
             return 0
@@ -62,17 +67,44 @@ actor ObjectStore {
     /// those still in the open pack).
     func existing(_ ids: [ChunkID], inPool pool: String) async throws -> Set<ChunkID> {
         var found = try await catalog.existing(ids, inPool: pool)
-        for id in ids where pending[id]?.contains(pool) == true { found.insert(id) }
+        for id in ids where pending[id]?.contains(pool) == true || sealing[id]?.contains(pool) == true {
+            found.insert(id)
+        }
         return found
     }
 
     /// Seals the open pack: writes it durably, then records its objects in the catalog.
+    ///
+    /// Returns only once every earlier flush is recorded too: a snapshot commit that finds nothing
+    /// pending must not check the catalog while another host's flush still writes objects it shares.
     func flush() async throws {
-        guard !pending.isEmpty else { return }
+        let previous = lastFlush
+        guard !pending.isEmpty else {
+            try await previous?.value
+            return
+        }
         let sealed = try builder.finish()
         builder = PackBuilder(key: key)
         let references = pending
         pending = [:]
+        for (id, pools) in references { sealing[id, default: []].formUnion(pools) }
+        defer {
+            for (id, pools) in references {
+                sealing[id]?.subtract(pools)
+                if sealing[id]?.isEmpty == true { sealing[id] = nil }
+            }
+        }
+        let task = Task { [backend, catalog] in
+            _ = try? await previous?.value
+            try await Self.record(sealed, references: references, backend: backend, catalog: catalog)
+        }
+        lastFlush = task
+        try await task.value
+    }
+
+    private static func record(
+        _ sealed: SealedPack, references: [ChunkID: Set<String>], backend: any PackBackend, catalog: any Catalog
+    ) async throws {
         try await backend.write(packID: sealed.packID, contents: sealed.bytes)
         let locations = sealed.entries.map { entry in
             ChunkLocation(

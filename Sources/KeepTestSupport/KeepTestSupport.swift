@@ -1,1 +1,0 @@
-// KeepTestSupport module.
