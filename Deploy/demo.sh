@@ -100,5 +100,24 @@ snapshot=$(keepctl snapshots --host web-01 --json | grep -o '"snapshot_id": *"[^
 step "a snapshot's tree" ls "$snapshot" "$demo/hosts/web-01/srv"
 step "the user accounts homed on pool fe-01" inventory users --pool fe-01
 step "verify every object of every snapshot (decrypt and re-hash)" verify --read-data
+
+before=$(keepctl sets --pool fe-01 --json | grep -o '"set_id": *"[^"]*"' | head -1 | cut -d'"' -f4)
+step "restore web-01's configuration of set $before to another directory" \
+    restore --host web-01 --set "$before" --path "$demo/hosts/web-01/etc" --to "$demo/restored"
+diff -r "$demo/hosts/web-01/etc" "$demo/restored$demo/hosts/web-01/etc" && echo "restored files are identical to the originals"
+
+echo
+echo "== a failed migration of pool fe-01: configs changed and deleted, files added, a directory replaced by a file"
+for host in web-01 web-02; do
+    h="$demo/hosts/$host"
+    echo "workers = 64  # tuned for 2.0" >>"$h/etc/app/app.toml"
+    rm "$h/etc/nginx/sites-enabled/app.conf"
+    echo "new-user:x:1500:1500::/home/new:/bin/sh" >>"$h/etc/passwd"
+    mkdir -p "$h/srv/app/releases/2.0.0" && echo "v2" >"$h/srv/app/releases/2.0.0/main.py"
+    rm -rf "$h/srv/app/shared/uploads" && echo "moved to object storage" >"$h/srv/app/shared/uploads"
+done
+step "what a rollback to $before would change (dry run)" rollback --pool fe-01 --to "$before" --dry-run
+step "roll pool fe-01 back to $before" rollback --pool fe-01 --to "$before" --yes
+step "the rolled-back hosts match the set again" rollback --pool fe-01 --to "$before" --dry-run
 echo
 echo "Done. The demo fleet stops now; its files stay in ./demo (logs: demo/*.log)."

@@ -38,12 +38,11 @@ struct CommandLoop {
                 logger.warning("ignored \(frame.messageName) from the controller")
                 continue
             }
-            guard current.withLockedValue({ $0 }) == nil else {
-                try? await session.send(
-                    .error(
-                        KeepError(.conflict, "\(configuration.hostID) is already running a command", hint: "wait for it to finish"),
-                        requestID: envelope.requestID))
-                continue
+            if let previous = current.withLockedValue({ $0 }) {
+                // The controller sends a command only after the previous one ended on its side, so the
+                // previous task has sent its last message and is finishing: let it.
+                previous.continuation.finish()
+                await running?.value
             }
             let (frames, continuation) = AsyncStream.makeStream(of: Frame.self)
             current.withLockedValue { $0 = (envelope.requestID, continuation) }

@@ -22,6 +22,12 @@ struct RestoreRun {
             guard let root = ChunkID(bytes: command.rootTree) else {
                 throw KeepError(.protocolViolation, "the restore command names no root tree")
             }
+            if !command.dryRun && !FileManager.default.fileExists(atPath: command.targetDirectory) {
+                // An alternate target is created (private to root until the restored metadata applies below it).
+                try FileManager.default.createDirectory(
+                    atPath: command.targetDirectory, withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700])
+            }
             let source = RemoteObjectSource(channel: channel)
             let restorer = Restorer(source: source, options: RestoreOptions(dryRun: command.dryRun, concurrency: 1))
             let summary = try await restorer.restore(snapshot: root, paths: command.paths, to: command.targetDirectory)
