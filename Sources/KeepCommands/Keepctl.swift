@@ -17,7 +17,7 @@ public struct Keepctl: AsyncParsableCommand {
         version: KeepVersion.current,
         subcommands: [
             AgentsCommand.self, BackupCommand.self, SetsCommand.self, SnapshotsCommand.self, LsCommand.self,
-            RestoreCommand.self, RollbackCommand.self, InventoryCommand.self, VerifyCommand.self, PKICommand.self,
+            RestoreCommand.self, RollbackCommand.self, DiffCommand.self, InventoryCommand.self, VerifyCommand.self, PKICommand.self,
         ]
     )
 

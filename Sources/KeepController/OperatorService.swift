@@ -36,6 +36,8 @@ struct OperatorService {
                 let result = try await rollbacks.run(
                     request, requestedBy: operatorIdentity, events: { event in await reply(.jobEvent(event)) })
                 await reply(.rollbackResult(result))
+            case .diffRequest(let request):
+                await reply(.diffResponse(try await DiffService(catalog: catalog, store: store).diff(request)))
             case .listSetsRequest(let request):
                 await reply(.listSetsResponse(try await listSets(pool: request.pool.nonEmpty)))
             case .listSnapshotsRequest(let request):
