@@ -17,7 +17,7 @@ public struct Keepctl: AsyncParsableCommand {
         version: KeepVersion.current,
         subcommands: [
             AgentsCommand.self, BackupCommand.self, SetsCommand.self, SnapshotsCommand.self, LsCommand.self,
-            InventoryCommand.self, VerifyCommand.self, PKICommand.self,
+            InventoryCommand.self, ReportCommand.self, VerifyCommand.self, PKICommand.self,
         ]
     )
 
