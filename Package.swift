@@ -122,6 +122,7 @@ let package = Package(
         .testTarget(name: "KeepStoreTests", dependencies: ["KeepStore"]),
         .testTarget(name: "KeepCatalogTests", dependencies: ["KeepCatalog"]),
         .testTarget(name: "KeepAgentTests", dependencies: ["KeepAgent", "KeepStore"]),
+        .testTarget(name: "KeepCommandsTests", dependencies: ["KeepCommands", "KeepCore", "KeepProtocol"]),
         .testTarget(name: "KeepIntegrationTests", dependencies: ["KeepTestSupport", "KeepCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -24,6 +24,8 @@ extension HTMLRenderer {
           font-family: ui-monospace, "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: .85em; }
         table.hosts td:first-child, table.users td:first-child, table.pool-users td:first-child { font-weight: 600; }
         table.hosts .muted { font-size: .85em; }
+        table.hosts td:first-child, table.hosts td.snapshot, table.users td:first-child,
+          table.pool-users td:first-child { white-space: nowrap; }
         dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1.5rem; margin: .5rem 0 1rem; }
         dl.facts dt { color: var(--muted); }
         dl.facts dd { margin: 0; overflow-wrap: anywhere; }
@@ -48,7 +50,15 @@ extension HTMLRenderer {
           a { color: inherit; text-decoration: none; }
           summary { color: var(--ink); font-weight: 600; list-style: none; }
           details::details-content { content-visibility: visible; display: block; }
-          table.packages { font-size: 8pt; }
+          /* Hundreds of packages: flow them in three columns instead of one long table. */
+          table.packages, table.packages tbody { display: block; width: 100%; }
+          table.packages thead { display: none; }
+          table.packages tbody { columns: 3; column-gap: 6mm; font-size: 7.5pt; line-height: 1.25; }
+          table.packages tr { display: block; break-inside: avoid; }
+          table.packages td { display: inline; padding: 0; border: none; background: none; }
+          table.packages td:first-child { font-weight: 600; }
+          table.packages td:nth-child(2) { font-family: inherit; font-size: inherit; }
+          table.packages td:nth-child(3) { color: var(--muted); }
         }
 
         """

@@ -72,7 +72,7 @@ public struct HTMLRenderer: ReportRenderer {
             out.element("td", ReportWording.memory(host.system?.memoryBytes), ["class": "num"])
             out.element("td", host.packages.map { "\($0.packages.count)" } ?? "-", ["class": "num"])
             out.element("td", "\(host.accounts.count)", ["class": "num"])
-            out.open("td")
+            out.open("td", ["class": "snapshot"])
             if let snapshot = host.snapshot {
                 out.element("span", snapshot.id, ["class": "mono"])
                 out.raw("<br/>")

@@ -5,7 +5,7 @@ struct MarkdownText {
     mutating func line(_ line: String = "") { text += line + "\n" }
 
     mutating func heading(_ level: Int, _ title: String) {
-        line()
+        if !text.isEmpty && !text.hasSuffix("\n\n") { line() }
         line(String(repeating: "#", count: level) + " " + Self.escape(title))
         line()
     }
@@ -24,8 +24,19 @@ struct MarkdownText {
     static func escape(_ text: String) -> String {
         var escaped = ""
         escaped.reserveCapacity(text.count)
-        for character in text {
+        var previous: Character?
+        var characters = text.makeIterator()
+        var current = characters.next()
+        while let character = current {
+            let next = characters.next()
+            defer {
+                previous = character
+                current = next
+            }
             switch character {
+            case "_" where previous.map(Self.isWordCharacter) == true && next.map(Self.isWordCharacter) == true:
+                // Inside a word (x86_64, PREEMPT_DYNAMIC) an underscore never starts emphasis; keep it readable.
+                escaped.append(character)
             case "\\", "`", "*", "_", "[", "]", "<", ">", "|", "&", "#", "!", "~":
                 escaped.append("\\")
                 escaped.append(character)
@@ -37,4 +48,6 @@ struct MarkdownText {
         }
         return escaped
     }
+
+    private static func isWordCharacter(_ character: Character) -> Bool { character.isLetter || character.isNumber }
 }

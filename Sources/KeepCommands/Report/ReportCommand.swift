@@ -41,13 +41,22 @@ struct ReportCommand: AsyncParsableCommand {
         let document = format.renderer.render(report)
         guard let out else { return print(document, terminator: "") }
         do {
-            try Data(document.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+            try Self.write(document, to: out)
         } catch {
-            Console.error(
-                KeepError(
-                    .io, "cannot write the report", context: out,
-                    hint: "check that the directory exists and is writable (\(error.localizedDescription))"))
+            Console.error(error)
             throw ExitCode(1)
+        }
+    }
+
+    /// Writes the document atomically (a temporary file in the same directory, then a rename), so a
+    /// reader never sees half a report and a failed run leaves an older report intact.
+    static func write(_ document: String, to path: String) throws {
+        do {
+            try Data(document.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw KeepError(
+                .io, "cannot write the report", context: path,
+                hint: "check that the directory exists and is writable (\(error.localizedDescription))")
         }
     }
 
