@@ -7,7 +7,9 @@ import Testing
 
 @Suite("keepctl's command line: completions and the report command's options")
 struct CompletionScriptTests {
-    @Test("completion scripts for bash, zsh and fish name keepctl's subcommands and report's formats", arguments: CompletionShell.allCases)
+    @Test(
+        "completion scripts for bash, zsh and fish name keepctl's subcommands and report's formats",
+        arguments: CompletionShell.allCases)
     func completionScripts(shell: CompletionShell) {
         let script = Keepctl.completionScript(for: shell)
         let words = ["backup", "sets", "snapshots", "inventory", "report", "verify", "pki", "pool", "markdown"]
@@ -29,7 +31,8 @@ struct CompletionScriptTests {
 
     @Test("--out replaces a file atomically and leaves nothing else behind; a missing directory is an io error")
     func atomicWrite() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keep-report-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "keep-report-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("fe-01.html").path

@@ -29,7 +29,10 @@ struct HTMLRendererTests {
         #expect(try texts("//table[@class='hosts']/thead/tr/th[2]", in: document) == ["OS"])
         // The host links point at the host sections.
         let links = try texts("//table[@class='hosts']/tbody/tr/td[1]/a/@href", in: document)
-        #expect(try links.map { try texts("//section[@id='\($0.dropFirst())']/h2", in: document) } == [["web-01"], ["web-02"]])
+        #expect(
+            try links.map { try texts("//section[@id='\($0.dropFirst())']/h2", in: document) } == [
+                ["web-01"], ["web-02"],
+            ])
     }
 
     @Test("the pool's accounts table lists each name once with its hosts")
@@ -46,18 +49,29 @@ struct HTMLRendererTests {
     func hostSections() throws {
         let document = try document()
         let web02 = "//section[@class='host'][h2='web-02']"
-        #expect(try texts("\(web02)//table[@class='users']/tbody/tr/td[1]", in: document) == [
-            ReportFixtures.injected, "alice", "bob",
-        ])
-        #expect(try texts("\(web02)//table[@class='users']/tbody/tr[td[1]='alice']/td[6]", in: document) == ["/bin/zsh"])
+        #expect(
+            try texts("\(web02)//table[@class='users']/tbody/tr/td[1]", in: document) == [
+                ReportFixtures.injected, "alice", "bob",
+            ])
+        #expect(
+            try texts("\(web02)//table[@class='users']/tbody/tr[td[1]='alice']/td[6]", in: document) == ["/bin/zsh"])
         #expect(try texts("\(web02)//details[@class='packages']/summary", in: document) == ["2 packages (dpkg)"])
-        #expect(try texts("\(web02)//table[@class='packages']/tbody/tr/td[1]", in: document) == ["adduser", "postgresql-15"])
+        #expect(
+            try texts("\(web02)//table[@class='packages']/tbody/tr/td[1]", in: document) == [
+                "adduser", "postgresql-15",
+            ])
         #expect(
             try texts("\(web02)//table[@class='packages']/tbody/tr[td[1]='postgresql-15']/td[2]", in: document)
                 == ["15.8-0+deb12u1"])
         let web01 = "//section[@class='host'][h2='web-01']"
-        #expect(try texts("\(web01)//table[@class='packages']/tbody/tr/td[1]", in: document) == ["adduser", "nginx", "openssl"])
-        #expect(try texts("\(web01)//table[@class='services']/tbody/tr/td[1]", in: document) == ["backup.service", "nginx.service"])
+        #expect(
+            try texts("\(web01)//table[@class='packages']/tbody/tr/td[1]", in: document) == [
+                "adduser", "nginx", "openssl",
+            ])
+        #expect(
+            try texts("\(web01)//table[@class='services']/tbody/tr/td[1]", in: document) == [
+                "backup.service", "nginx.service",
+            ])
         #expect(try texts("\(web01)//table[@class='filesystems']/tbody/tr/td[1]", in: document) == ["/", "/srv"])
         #expect(try texts("\(web01)//table[@class='filesystems']/tbody/tr[td[1]='/']/td[6]", in: document) == ["75 %"])
         #expect(try texts("\(web01)//details[@class='system-accounts']/summary", in: document) == ["2 system accounts"])

@@ -47,7 +47,9 @@ struct PoolReportTests {
                 ReportFixtures.snapshot("snap-web-01", host: "web-01"),
                 ReportFixtures.snapshot("snap-web-03", host: "web-03", status: "failed", error: "host offline"),
             ],
-            inventories: [.system: [ReportFixtures.document("web-01", snapshot: "snap-web-01", ReportFixtures.web01Users)]],
+            inventories: [
+                .system: [ReportFixtures.document("web-01", snapshot: "snap-web-01", ReportFixtures.web01Users)]
+            ],
             generated: 0)
         let web03 = try #require(report.hosts.first { $0.hostID == "web-03" })
         #expect(web03.snapshot?.status == "failed")
@@ -67,7 +69,11 @@ struct PoolReportTests {
         let report = PoolReport(
             pool: ReportFixtures.pool, requestedSetID: nil, sets: [],
             snapshots: [newer, older],
-            inventories: [.packages: [ReportFixtures.document("web-01", snapshot: "snap-old", ReportFixtures.web01Packages), foreign]],
+            inventories: [
+                .packages: [
+                    ReportFixtures.document("web-01", snapshot: "snap-old", ReportFixtures.web01Packages), foreign,
+                ]
+            ],
             generated: 0)
         #expect(report.hosts.map(\.hostID) == ["web-01"])
         #expect(report.hosts.first?.snapshot?.id == "snap-old")

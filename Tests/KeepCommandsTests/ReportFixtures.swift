@@ -110,10 +110,14 @@ enum ReportFixtures {
                 .system: [
                     document(
                         "web-01", snapshot: "snap-web-01",
-                        system(host: "web-01", os: "Debian GNU/Linux 12 (bookworm)", version: "12", kernel: "6.1.0-26-amd64")),
+                        system(
+                            host: "web-01", os: "Debian GNU/Linux 12 (bookworm)", version: "12",
+                            kernel: "6.1.0-26-amd64")),
                     document(
                         "web-02", snapshot: "snap-web-02",
-                        system(host: "web-02", os: "Debian GNU/Linux 11 (bullseye)", version: "11", kernel: "5.10.0-32-amd64")),
+                        system(
+                            host: "web-02", os: "Debian GNU/Linux 11 (bullseye)", version: "11",
+                            kernel: "5.10.0-32-amd64")),
                 ],
                 .users: [
                     document("web-01", snapshot: "snap-web-01", web01Users),

@@ -1,6 +1,6 @@
 extension HTMLRenderer {
     /// The report's only style sheet, inline so the file stands alone. Screen: a readable column with
-    /// banded tables. Print: A4, serif-free 10 pt text, one host per page, table rows and headings kept
+    /// banded tables. Print: A4, 10 pt sans-serif text, one host per page, table rows and headings kept
     /// whole, table headers repeated on each page, and `<details>` lists printed open.
     /// (No `<` or `&` in here: the markup must stay well-formed XML.)
     static let styleSheet = """
@@ -11,7 +11,8 @@ extension HTMLRenderer {
         body { margin: 0 auto; max-width: 72rem; padding: 2rem 1.5rem 4rem; color: var(--ink); background: #fff;
           font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif; }
         h1 { font-size: 1.75rem; margin: 0; }
-        h2 { font-size: 1.3rem; margin: 2.5rem 0 .75rem; padding-bottom: .25rem; border-bottom: 2px solid var(--accent); }
+        h2 { font-size: 1.3rem; margin: 2.5rem 0 .75rem; padding-bottom: .25rem;
+          border-bottom: 2px solid var(--accent); }
         h3 { font-size: 1.02rem; margin: 1.5rem 0 .4rem; color: var(--accent); }
         header .subtitle, .muted { color: var(--muted); }
         a { color: var(--accent); }
@@ -45,6 +46,8 @@ extension HTMLRenderer {
           tr, dl.facts, ul.problems { break-inside: avoid; }
           thead { display: table-header-group; }
           table { font-size: 9pt; }
+          table.hosts { font-size: 8pt; }
+          table.hosts td.snapshot { white-space: normal; }
           tbody tr:nth-child(even) td { background: none; }
           th { background: none; border-bottom: 1.5px solid var(--ink); }
           a { color: inherit; text-decoration: none; }
@@ -56,6 +59,7 @@ extension HTMLRenderer {
           table.packages tbody { columns: 3; column-gap: 6mm; font-size: 7.5pt; line-height: 1.25; }
           table.packages tr { display: block; break-inside: avoid; }
           table.packages td { display: inline; padding: 0; border: none; background: none; }
+          table.packages td + td { padding-left: .4em; }
           table.packages td:first-child { font-weight: 600; }
           table.packages td:nth-child(2) { font-family: inherit; font-size: inherit; }
           table.packages td:nth-child(3) { color: var(--muted); }

@@ -100,7 +100,10 @@ public struct HTMLRenderer: ReportRenderer {
             out.table(
                 ["User", "Kind", "UID", "Hosts"],
                 accounts.map {
-                    [$0.name, ReportWording.kinds($0.kinds), ReportWording.uids($0.uids), $0.hosts.joined(separator: ", ")]
+                    [
+                        $0.name, ReportWording.kinds($0.kinds), ReportWording.uids($0.uids),
+                        $0.hosts.joined(separator: ", "),
+                    ]
                 },
                 numeric: [2], attributes: ["class": "pool-users"])
         }

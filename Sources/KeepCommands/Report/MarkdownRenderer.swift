@@ -53,7 +53,10 @@ public struct MarkdownRenderer: ReportRenderer {
             out.table(
                 ["User", "Kind", "UID", "Hosts"],
                 accounts.map {
-                    [$0.name, ReportWording.kinds($0.kinds), ReportWording.uids($0.uids), $0.hosts.joined(separator: ", ")]
+                    [
+                        $0.name, ReportWording.kinds($0.kinds), ReportWording.uids($0.uids),
+                        $0.hosts.joined(separator: ", "),
+                    ]
                 })
         }
     }
@@ -68,7 +71,10 @@ public struct MarkdownRenderer: ReportRenderer {
             [
                 ["Hostname", system?.hostname ?? "unknown"],
                 ["OS", host.operatingSystem],
-                ["Kernel", [ReportWording.kernel(system?.kernel), system?.kernel.version ?? ""].joined(separator: " ")],
+                [
+                    "Kernel",
+                    [ReportWording.kernel(system?.kernel), system?.kernel.version ?? ""].joined(separator: " "),
+                ],
                 ["CPU", ReportWording.cpu(system?.cpu)],
                 ["Memory", ReportWording.memory(system?.memoryBytes)],
                 ["Inventory taken", system?.collectedAt ?? "unknown"],
@@ -110,7 +116,9 @@ public struct MarkdownRenderer: ReportRenderer {
         } else {
             out.table(
                 ["Interface", "MAC", "Addresses"],
-                interfaces.map { [$0.name, $0.mac ?? "-", $0.addresses.isEmpty ? "-" : $0.addresses.joined(separator: ", ")] })
+                interfaces.map {
+                    [$0.name, $0.mac ?? "-", $0.addresses.isEmpty ? "-" : $0.addresses.joined(separator: ", ")]
+                })
         }
 
         out.heading(3, "User accounts")

@@ -74,7 +74,9 @@ extension PoolReport {
             problems.append("No \(missing.joined(separator: ", ")) inventory.")
         }
         let documentedID = systemFrom ?? usersFrom ?? packagesFrom ?? servicesFrom
-        let newest = snapshots.max { ($0.finished, $0.started, $0.snapshotID) < ($1.finished, $1.started, $1.snapshotID) }
+        let newest = snapshots.max {
+            ($0.finished, $0.started, $0.snapshotID) < ($1.finished, $1.started, $1.snapshotID)
+        }
         let chosen = documentedID.flatMap { id in snapshots.first { $0.snapshotID == id } } ?? newest
         if let chosen, chosen.status != "complete" {
             let error = chosen.error.isEmpty ? "" : ": \(chosen.error)"

@@ -11,20 +11,20 @@ struct ReportCommand: AsyncParsableCommand {
         commandName: "report",
         abstract: "Document the existing systems of a pool (Markdown or HTML).",
         discussion: """
-            For each host of the pool, from the inventories of a backup set (or of each host's newest snapshot):
-            OS, kernel, CPU, memory, filesystems, network, packages, active or enabled services, the human and
-            application accounts homed there, and what the backup holds; a pool summary comes first.
-            The HTML is one self-contained file (no scripts, no external assets) that also prints well.
+            For each host of the pool, from the inventories of a backup set (or of each host's newest \
+            snapshot): OS, kernel, CPU, memory, filesystems, network, packages, active or enabled services, \
+            the human and application accounts homed there, and what the backup holds. A pool summary comes \
+            first. The HTML is one self-contained file (no scripts, no external assets) that also prints well.
 
             Examples:
-              keepctl report --pool fe-01 > fe-01.md
-              keepctl report --pool fe-01 --set set-20261121T202412-3fa9c1 --format html --out fe-01.html
+              keepctl report --pool fe-01 --format html --out fe-01.html
+              keepctl report --pool fe-01 --set set-20261121T202412-3fa9c1 > fe-01.md
             """)
 
     @Option(help: "The pool.") var pool: String
     @Option(help: "Take the inventories of this backup set (default: the newest snapshot of each host).")
     var set: String?
-    @Option(help: "markdown or html.") var format: ReportFormat = .markdown
+    @Option(help: "The document format.") var format: ReportFormat = .markdown
     @Option(help: "Write the report to this file (atomically) instead of standard output.") var out: String?
     @OptionGroup var connection: ConnectionOptions
 
@@ -35,7 +35,8 @@ struct ReportCommand: AsyncParsableCommand {
         guard !report.hosts.isEmpty else {
             let scope = set.map { "backup set \($0) of pool \(pool)" } ?? "pool \(pool)"
             Console.error(
-                KeepError(.notFound, "\(scope) has no snapshots", hint: "check the names with keepctl sets --pool \(pool)"))
+                KeepError(
+                    .notFound, "\(scope) has no snapshots", hint: "check the names with keepctl sets --pool \(pool)"))
             throw ExitCode(1)
         }
         let document = format.renderer.render(report)
