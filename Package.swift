@@ -136,6 +136,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "KeepCommandsTests", dependencies: ["KeepCommands", "KeepCore", "KeepProtocol"]),
     ],
     swiftLanguageModes: [.v6]
 )
