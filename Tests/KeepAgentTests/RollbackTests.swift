@@ -17,8 +17,7 @@ struct RollbackTests {
             makeDirectory(host + directory)
         }
         try writeFile(host + "/srv/data/app.conf", Array("listen = 80\n".utf8))
-        var random = SystemRandomNumberGenerator()
-        try writeFile(host + "/srv/data/data.bin", (0..<(3 << 20)).map { _ in UInt8.random(in: 0...255, using: &random) })
+        try writeFile(host + "/srv/data/data.bin", randomBytes(3 << 20))
         try writeFile(host + "/srv/data/keep.txt", Array("keep me".utf8))
         try writeFile(host + "/srv/data/sub/x", Array("x".utf8))
         try writeFile(host + "/srv/data/was-dir/inner/deep", Array("deep".utf8))
