@@ -20,8 +20,9 @@ struct RestoreTests {
         try writeFile(data + "/empty", [])
         try writeFile(data + "/big.bin", randomBytes(5 << 20))
         try writeFile(data + "/héllo ✓.txt", Array("unicode".utf8))
-        let odd = open(Array((data + "/").utf8).map { CChar(bitPattern: $0) } + nonUTF8.map { CChar(bitPattern: $0) } + [0],
-                       O_CREAT | O_WRONLY, 0o640)
+        let odd = open(
+            Array((data + "/").utf8).map { CChar(bitPattern: $0) } + nonUTF8.map { CChar(bitPattern: $0) } + [0],
+            O_CREAT | O_WRONLY, 0o640)
         #expect(odd >= 0)
         close(odd)
         try writeFile(data + "/hard1", Array("linked".utf8))

@@ -12,8 +12,10 @@ struct RollbackTests {
 
     /// A host with two snapshot paths, snapshotted; returns the snapshot's root.
     static func makeHost(_ host: String, store: InMemoryObjectSource) async throws -> ChunkID {
-        for directory in ["/srv", "/srv/data", "/srv/data/sub", "/srv/data/was-dir", "/srv/data/was-dir/inner",
-                          "/etc", "/etc/nginx"] {
+        for directory in [
+            "/srv", "/srv/data", "/srv/data/sub", "/srv/data/was-dir", "/srv/data/was-dir/inner",
+            "/etc", "/etc/nginx",
+        ] {
             makeDirectory(host + directory)
         }
         try writeFile(host + "/srv/data/app.conf", Array("listen = 80\n".utf8))
@@ -29,8 +31,10 @@ struct RollbackTests {
         try writeFile(host + "/etc/run.sh", Array("#!/bin/sh\n".utf8), mode: 0o755)
         try writeFile(host + "/etc/nginx/nginx.conf", Array("worker_processes 4;\n".utf8))
         _ = setUserAttribute(path: host + "/etc/hosts", name: "user.origin", value: Array("backup".utf8))
-        for directory in ["/srv/data/sub", "/srv/data/was-dir/inner", "/srv/data/was-dir", "/srv/data", "/etc/nginx",
-                          "/etc"] {
+        for directory in [
+            "/srv/data/sub", "/srv/data/was-dir/inner", "/srv/data/was-dir", "/srv/data", "/etc/nginx",
+            "/etc",
+        ] {
             setTime(host + directory, 1_200_000_000)
         }
         return try await takeSnapshot(hostRoot: host, sources: sources, into: store)
