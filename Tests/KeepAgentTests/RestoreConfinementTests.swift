@@ -45,11 +45,13 @@ struct RestoreConfinementTests {
         let arena = try Arena()
         let store = InMemoryObjectSource()
         let hostile = store.addUnchecked(entries: [
-            TreeEntry(name: [0x2e, 0x2e], kind: .directory, mode: 0o755,
-                      subtree: store.add(tree: try Tree(entries: [Self.file("pwned", "x", in: store)]))),
+            TreeEntry(
+                name: [0x2e, 0x2e], kind: .directory, mode: 0o755,
+                subtree: store.add(tree: try Tree(entries: [Self.file("pwned", "x", in: store)]))),
             Self.file("ok", "fine", in: store),
         ])
-        let root = store.add(tree: try Tree(entries: [Self.directory("etc", hostile), Self.file("top", "t", in: store)]))
+        let root = store.add(
+            tree: try Tree(entries: [Self.directory("etc", hostile), Self.file("top", "t", in: store)]))
 
         let summary = try await Restorer(source: store).restore(snapshot: root, to: arena.target)
 
@@ -80,14 +82,16 @@ struct RestoreConfinementTests {
     @Test func aSymlinkRestoredEarlierIsNotFollowedByALaterRestore() async throws {
         let arena = try Arena()
         let store = InMemoryObjectSource()
-        let first = store.add(tree: try Tree(entries: [
-            Self.symlink("escape", to: arena.outside), Self.symlink("conf", to: arena.outside + "/victim"),
-            Self.symlink("up", to: "../outside"),
-        ]))
+        let first = store.add(
+            tree: try Tree(entries: [
+                Self.symlink("escape", to: arena.outside), Self.symlink("conf", to: arena.outside + "/victim"),
+                Self.symlink("up", to: "../outside"),
+            ]))
         let inner = store.add(tree: try Tree(entries: [Self.file("pwned", "x", in: store)]))
-        let second = store.add(tree: try Tree(entries: [
-            Self.file("conf", "mine", in: store), Self.directory("escape", inner), Self.directory("up", inner),
-        ]))
+        let second = store.add(
+            tree: try Tree(entries: [
+                Self.file("conf", "mine", in: store), Self.directory("escape", inner), Self.directory("up", inner),
+            ]))
         let restorer = Restorer(source: store)
 
         let before = try await restorer.restore(snapshot: first, to: arena.target)
@@ -123,7 +127,8 @@ struct RestoreConfinementTests {
         let store = InMemoryObjectSource()
         let root = store.add(tree: try Tree(entries: [Self.file("a", "a", in: store)]))
 
-        let summary = try await Restorer(source: store).restore(snapshot: root, paths: ["/../outside/a"], to: arena.target)
+        let summary = try await Restorer(source: store).restore(
+            snapshot: root, paths: ["/../outside/a"], to: arena.target)
 
         #expect(summary.errors.count == 1)
         #expect(listNames(arena.target) == [])

@@ -122,16 +122,16 @@ func takeSnapshot(hostRoot: String, sources: [String], into store: InMemoryObjec
         entry.name = node.entry?.name ?? entry.name
         node.entry = entry
     }
-    func store(_ node: Node) throws -> ChunkID {
+    func storeNode(_ node: Node) throws -> ChunkID {
         var entries: [TreeEntry] = []
         for child in node.children.values {
             guard var entry = child.entry else { continue }
-            if entry.kind == .directory, entry.subtree == nil { entry.subtree = try store(child) }
+            if entry.kind == .directory, entry.subtree == nil { entry.subtree = try storeNode(child) }
             entries.append(entry)
         }
         return store.add(tree: try Tree(entries: entries))
     }
-    return try store(top)
+    return try storeNode(top)
 }
 
 /// Everything a user would compare between two trees, one line per path (relative to the root):
@@ -214,4 +214,18 @@ func listNames(_ path: String) -> [String]? {
     guard descriptor >= 0 else { return nil }
     defer { close(descriptor) }
     return DirectoryOps.names(descriptor)?.map { TreeEntry.displayName(of: $0) }
+}
+
+/// `count` random bytes from the kernel (fast even in debug builds).
+func randomBytes(_ count: Int) -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: count)
+    let descriptor = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
+    defer { close(descriptor) }
+    var filled = 0
+    while filled < count {
+        let got = bytes.withUnsafeMutableBytes { read(descriptor, $0.baseAddress.map { $0 + filled }, count - filled) }
+        if got <= 0 { break }
+        filled += got
+    }
+    return bytes
 }

@@ -18,11 +18,11 @@ struct RestoreTests {
         try writeFile(data + "/setuid", Array("#!/bin/sh\n".utf8), mode: 0o4755)
         try writeFile(data + "/locked", Array("secret".utf8), mode: 0o000)
         try writeFile(data + "/empty", [])
-        var random = SystemRandomNumberGenerator()
-        try writeFile(data + "/big.bin", (0..<(5 << 20)).map { _ in UInt8.random(in: 0...255, using: &random) })
+        try writeFile(data + "/big.bin", randomBytes(5 << 20))
         try writeFile(data + "/héllo ✓.txt", Array("unicode".utf8))
-        let odd = open(Array((data + "/").utf8).map { CChar(bitPattern: $0) } + nonUTF8.map { CChar(bitPattern: $0) } + [0],
-                       O_CREAT | O_WRONLY, 0o640)
+        let odd = open(
+            Array((data + "/").utf8).map { CChar(bitPattern: $0) } + nonUTF8.map { CChar(bitPattern: $0) } + [0],
+            O_CREAT | O_WRONLY, 0o640)
         #expect(odd >= 0)
         close(odd)
         try writeFile(data + "/hard1", Array("linked".utf8))

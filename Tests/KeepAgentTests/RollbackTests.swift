@@ -12,13 +12,14 @@ struct RollbackTests {
 
     /// A host with two snapshot paths, snapshotted; returns the snapshot's root.
     static func makeHost(_ host: String, store: InMemoryObjectSource) async throws -> ChunkID {
-        for directory in ["/srv", "/srv/data", "/srv/data/sub", "/srv/data/was-dir", "/srv/data/was-dir/inner",
-                          "/etc", "/etc/nginx"] {
+        for directory in [
+            "/srv", "/srv/data", "/srv/data/sub", "/srv/data/was-dir", "/srv/data/was-dir/inner",
+            "/etc", "/etc/nginx",
+        ] {
             makeDirectory(host + directory)
         }
         try writeFile(host + "/srv/data/app.conf", Array("listen = 80\n".utf8))
-        var random = SystemRandomNumberGenerator()
-        try writeFile(host + "/srv/data/data.bin", (0..<(3 << 20)).map { _ in UInt8.random(in: 0...255, using: &random) })
+        try writeFile(host + "/srv/data/data.bin", randomBytes(3 << 20))
         try writeFile(host + "/srv/data/keep.txt", Array("keep me".utf8))
         try writeFile(host + "/srv/data/sub/x", Array("x".utf8))
         try writeFile(host + "/srv/data/was-dir/inner/deep", Array("deep".utf8))
@@ -30,8 +31,10 @@ struct RollbackTests {
         try writeFile(host + "/etc/run.sh", Array("#!/bin/sh\n".utf8), mode: 0o755)
         try writeFile(host + "/etc/nginx/nginx.conf", Array("worker_processes 4;\n".utf8))
         _ = setUserAttribute(path: host + "/etc/hosts", name: "user.origin", value: Array("backup".utf8))
-        for directory in ["/srv/data/sub", "/srv/data/was-dir/inner", "/srv/data/was-dir", "/srv/data", "/etc/nginx",
-                          "/etc"] {
+        for directory in [
+            "/srv/data/sub", "/srv/data/was-dir/inner", "/srv/data/was-dir", "/srv/data", "/etc/nginx",
+            "/etc",
+        ] {
             setTime(host + directory, 1_200_000_000)
         }
         return try await takeSnapshot(hostRoot: host, sources: sources, into: store)

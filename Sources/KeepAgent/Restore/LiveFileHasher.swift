@@ -2,24 +2,26 @@ import Glibc
 import KeepCrypto
 import KeepStore
 
-/// Chunks a live file exactly as a backup does (default chunker, data ranges only, SHA-256 ids),
+/// Chunks a live file exactly as a backup does (same chunker parameters, data ranges only, SHA-256 ids),
 /// so identical content gives identical extents and can be compared with a snapshot's.
 enum LiveFileHasher {
     /// The file's extents, or `nil` if it cannot be read.
-    static func extents(parent: Int32, name: [UInt8]) -> [Extent]? {
+    static func extents(parent: Int32, name: [UInt8], chunking: ChunkerParameters) -> [Extent]? {
         let flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY
         let descriptor = openat(parent, DirectoryOps.cString(name), flags)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         var status = stat()
-        guard fstat(descriptor, &status) == 0, status.st_mode & FileMode.typeMask == FileMode.regular else { return nil }
+        guard fstat(descriptor, &status) == 0, status.st_mode & FileMode.typeMask == FileMode.regular else {
+            return nil
+        }
         let ranges = SparseMap.dataRanges(
             descriptor: descriptor, size: UInt64(max(0, status.st_size)), allocatedBlocks: Int64(status.st_blocks))
         var extents: [Extent] = []
         for range in ranges {
             var position = range.offset
             let end = range.offset + range.length
-            let chunker = FileChunker { target in
+            let chunker = FileChunker(parameters: chunking) { target in
                 let wanted = Int(min(UInt64(target.count), end - position))
                 guard wanted > 0 else { return 0 }
                 while true {
@@ -32,7 +34,8 @@ enum LiveFileHasher {
             }
             var chunks: [ChunkRef] = []
             do {
-                while let chunk = try chunker.withNextChunk({ ChunkRef(id: SHA256.hash($0), length: UInt32($0.count)) }) {
+                while let chunk = try chunker.withNextChunk({ ChunkRef(id: SHA256.hash($0), length: UInt32($0.count)) })
+                {
                     chunks.append(chunk)
                 }
             } catch {

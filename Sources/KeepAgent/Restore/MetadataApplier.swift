@@ -41,7 +41,8 @@ enum MetadataApplier {
         if let functions = XattrWriter.functions {
             if removeOthers {
                 let wanted = Set(metadata.attributes.map { Array($0.name) })
-                for existing in ExtendedAttributeReader.read(path: proc).attributes where !wanted.contains(existing.name) {
+                for existing in ExtendedAttributeReader.read(path: proc).attributes
+                where !wanted.contains(existing.name) {
                     if functions.pathRemove(cProc, DirectoryOps.cString(existing.name)) != 0 {
                         failures.append("cannot remove extended attribute: \(errorText(errno))")
                     }

@@ -208,8 +208,9 @@ final class RestoreSession {
         defer { close(originDirectory) }
         let temporary = DirectoryOps.temporaryName()
         guard
-            linkat(originDirectory, DirectoryOps.cString(origin.name), place.descriptor,
-                   DirectoryOps.cString(temporary), 0) == 0
+            linkat(
+                originDirectory, DirectoryOps.cString(origin.name), place.descriptor,
+                DirectoryOps.cString(temporary), 0) == 0
         else {
             fail(path, "cannot create hard link: \(errorText(errno))", errno)
             return

@@ -73,8 +73,10 @@ public struct Restorer: Sendable {
                 await session.describe(entry, path: path)
                 continue
             }
-            guard let parent = makeLeading(leading, components: components, target: targetDescriptor,
-                                           session: session, created: &created)
+            guard
+                let parent = makeLeading(
+                    leading, components: components, target: targetDescriptor,
+                    session: session, created: &created)
             else { continue }
             defer { close(parent) }
             let place = RestoreSession.Place(
@@ -82,7 +84,9 @@ public struct Restorer: Sendable {
             await session.restore(entry, in: place, as: entry.name, path: path)
         }
         for (components, entry) in created.reversed() {
-            guard case .success(let descriptor) = DirectoryOps.openDirectory(root: targetDescriptor, components: components)
+            guard
+                case .success(let descriptor) = DirectoryOps.openDirectory(
+                    root: targetDescriptor, components: components)
             else { continue }
             let metadata = EntryMetadata(entry, accounts: &session.accounts)
             for failure in MetadataApplier.apply(metadata, descriptor: descriptor) {

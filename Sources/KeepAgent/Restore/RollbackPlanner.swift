@@ -28,8 +28,11 @@ final class RollbackPlanner {
     private var groups: [LinkKey: [Int]] = [:]
     private var groupContent: [LinkKey: [Extent]] = [:]
 
-    init(source: any ObjectSource) {
+    private let chunking: ChunkerParameters
+
+    init(source: any ObjectSource, chunking: ChunkerParameters) {
         self.source = source
+        self.chunking = chunking
         session = RestoreSession(source: source, concurrency: 1, durable: false)
     }
 
@@ -98,7 +101,8 @@ final class RollbackPlanner {
             let same = DirectoryOps.readLink(parent, name) == entry.symlinkTarget
             record(same ? (sameMetadata ? nil : .metadata) : .replace, entry, path: path, live: live)
         default:
-            let same = entry.kind == .characterDevice || entry.kind == .blockDevice
+            let same =
+                entry.kind == .characterDevice || entry.kind == .blockDevice
                 ? UInt64(live.st_rdev) == entry.rdev : true
             record(same ? (sameMetadata ? nil : .metadata) : .replace, entry, path: path, live: live)
         }
@@ -115,7 +119,8 @@ final class RollbackPlanner {
         }
         guard let children = await session.children(of: entry, path: path) else { return }
         let wanted = Set(children.map(\.name))
-        for liveName in liveNames where !wanted.contains(liveName) && !liveName.starts(with: RollbackStager.stagingPrefix) {
+        for liveName in liveNames
+        where !wanted.contains(liveName) && !liveName.starts(with: RollbackStager.stagingPrefix) {
             let kind = DirectoryOps.status(descriptor, liveName).flatMap { FileMode.kind($0.st_mode) }
             candidates.append(Candidate(action: .remove, path: joinPath(path, liveName), liveKind: kind))
         }
@@ -175,6 +180,6 @@ final class RollbackPlanner {
             guard let first = groupContent[key] else { return false }
             expected = first
         }
-        return LiveFileHasher.extents(parent: parent, name: name) == expected
+        return LiveFileHasher.extents(parent: parent, name: name, chunking: chunking) == expected
     }
 }

@@ -29,12 +29,15 @@ extension RollbackStager {
             let staging = DirectoryOps.openDirectory(parent, Array(scope.stagingName.utf8))
             guard staging >= 0 else {
                 if errno == ENOENT { continue }
-                throw KeepError(.io, "cannot open the staging directory: \(errorText(errno))", context: scope.stagingName)
+                throw KeepError(
+                    .io, "cannot open the staging directory: \(errorText(errno))", context: scope.stagingName)
             }
             defer { close(staging) }
             let before = result.errors.count
             try commit(scope, host: host, staging: staging, into: &result, budget: &budget)
-            if result.errors.count == before, let failure = DirectoryOps.removeTree(parent, Array(scope.stagingName.utf8)) {
+            if result.errors.count == before,
+                let failure = DirectoryOps.removeTree(parent, Array(scope.stagingName.utf8))
+            {
                 result.errors.append(
                     PathError(path: scope.stagingName, message: "cannot remove the staging directory: \(failure)"))
             }
@@ -58,38 +61,42 @@ extension RollbackStager {
         let removals = scope.actions.filter { $0.kind == .remove }.sorted { depth($0) > depth($1) }
         for action in removals {
             try step()
-            record(withParent(of: action, host: host, missingIsDone: true) { parent, name in
-                if let failure = DirectoryOps.removeTree(parent, name) { return "cannot remove: \(failure)" }
-                result.removed += 1
-                return nil
-            })
+            record(
+                withParent(of: action, host: host, missingIsDone: true) { parent, name in
+                    if let failure = DirectoryOps.removeTree(parent, name) { return "cannot remove: \(failure)" }
+                    result.removed += 1
+                    return nil
+                })
         }
         for action in scope.actions where action.kind == .add || action.kind == .replace || action.kind == .typeChange {
             guard let stagedName = action.staged.map({ Array($0.utf8) }) else { continue }
             guard DirectoryOps.status(staging, stagedName) != nil else { continue }  // moved by an earlier run
             try step()
-            record(withParent(of: action, host: host, missingIsDone: false) { parent, name in
-                if action.kind == .typeChange, let failure = DirectoryOps.removeTree(parent, name) {
-                    return "cannot remove the old entry: \(failure)"
-                }
-                guard renameat(staging, DirectoryOps.cString(stagedName), parent, DirectoryOps.cString(name)) == 0 else {
-                    return "cannot move the staged entry into place: \(errorText(errno))"
-                }
-                fsync(parent)
-                result.moved += 1
-                return nil
-            })
+            record(
+                withParent(of: action, host: host, missingIsDone: false) { parent, name in
+                    if action.kind == .typeChange, let failure = DirectoryOps.removeTree(parent, name) {
+                        return "cannot remove the old entry: \(failure)"
+                    }
+                    guard renameat(staging, DirectoryOps.cString(stagedName), parent, DirectoryOps.cString(name)) == 0
+                    else {
+                        return "cannot move the staged entry into place: \(errorText(errno))"
+                    }
+                    fsync(parent)
+                    result.moved += 1
+                    return nil
+                })
         }
         let metadataChanges = scope.actions.filter { $0.kind == .metadata }
         let directories = scope.actions.filter { $0.kind == .directoryMetadata }.sorted { depth($0) > depth($1) }
         for action in metadataChanges + directories {
             guard let metadata = action.metadata else { continue }
             try step()
-            record(withParent(of: action, host: host, missingIsDone: false) { parent, name in
-                let failures = MetadataApplier.apply(metadata, parent: parent, name: name, removeOthers: true)
-                result.metadataApplied += 1
-                return failures.isEmpty ? nil : failures.joined(separator: "; ")
-            })
+            record(
+                withParent(of: action, host: host, missingIsDone: false) { parent, name in
+                    let failures = MetadataApplier.apply(metadata, parent: parent, name: name, removeOthers: true)
+                    result.metadataApplied += 1
+                    return failures.isEmpty ? nil : failures.joined(separator: "; ")
+                })
         }
     }
 

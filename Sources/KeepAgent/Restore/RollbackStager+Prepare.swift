@@ -11,8 +11,10 @@ extension RollbackStager {
     /// the first failures: this host must then not be committed.
     public func prepare(_ plan: RollbackPlan, jobID: String) async throws -> StagedRollback {
         guard !jobID.isEmpty, jobID.utf8.count <= 64,
-            jobID.utf8.allSatisfy({ $0 == 0x2d || $0 == 0x2e || $0 == 0x5f || (0x30...0x39).contains($0)
-                || (0x41...0x5a).contains($0) || (0x61...0x7a).contains($0) })
+            jobID.utf8.allSatisfy({
+                $0 == 0x2d || $0 == 0x2e || $0 == 0x5f || (0x30...0x39).contains($0)
+                    || (0x41...0x5a).contains($0) || (0x61...0x7a).contains($0)
+            })
         else {
             throw KeepError(.configuration, "job id must be 1-64 letters, digits, '.', '-' or '_'", context: jobID)
         }
@@ -117,7 +119,8 @@ extension RollbackStager {
             defer { close(parent) }
             let staging = DirectoryOps.openDirectory(parent, Array(scope.stagingName.utf8))
             guard staging >= 0 else {
-                throw KeepError(.io, "cannot open the staging directory: \(errorText(errno))", context: scope.stagingName)
+                throw KeepError(
+                    .io, "cannot open the staging directory: \(errorText(errno))", context: scope.stagingName)
             }
             defer { close(staging) }
             let temporary = DirectoryOps.cString(Array((StagedRollback.manifestName + ".tmp").utf8))
@@ -127,7 +130,9 @@ extension RollbackStager {
             }
             var written = 0
             while written < bytes.count {
-                let result = bytes.withUnsafeBytes { write(file, $0.baseAddress.map { $0 + written }, bytes.count - written) }
+                let result = bytes.withUnsafeBytes {
+                    write(file, $0.baseAddress.map { $0 + written }, bytes.count - written)
+                }
                 if result < 0, errno == EINTR { continue }
                 guard result > 0 else { break }
                 written += result

@@ -27,12 +27,18 @@ public struct RollbackStager: Sendable {
     public let hostRoot: String
     /// Data chunks fetched at once per file while staging.
     public let concurrency: Int
+    /// The repository's chunker parameters: live files are chunked with them to compare chunk ids
+    /// with the snapshot's (other parameters only make unchanged files look changed).
+    public let chunking: ChunkerParameters
 
     /// A stager reading objects from `source` and working below `hostRoot`.
-    public init(source: any ObjectSource, hostRoot: String = "/", concurrency: Int = 4) {
+    public init(
+        source: any ObjectSource, hostRoot: String = "/", concurrency: Int = 4, chunking: ChunkerParameters = .default
+    ) {
         self.source = source
         self.hostRoot = hostRoot
         self.concurrency = concurrency
+        self.chunking = chunking
     }
 
     /// Compares the snapshot with the live filesystem under `paths` (absolute; normally the sources
@@ -43,7 +49,7 @@ public struct RollbackStager: Sendable {
         let host = try openHostRoot()
         defer { close(host) }
         let rootTree = try await source.tree(root)
-        let planner = RollbackPlanner(source: source)
+        let planner = RollbackPlanner(source: source, chunking: chunking)
         var scopes: [RollbackPlan.Scope] = []
         var bytes: UInt64 = 0
         for path in Self.normalised(paths) {
@@ -117,7 +123,8 @@ public struct RollbackStager: Sendable {
         for (index, name) in components.enumerated() {
             let path = "/" + components[...index].map { TreeEntry.displayName(of: $0) }.joined(separator: "/")
             guard let entry = tree.entry(named: name) else {
-                throw KeepError(.notFound, "not in the snapshot", context: path, hint: "roll back the snapshot's sources")
+                throw KeepError(
+                    .notFound, "not in the snapshot", context: path, hint: "roll back the snapshot's sources")
             }
             if index == components.count - 1 { return entry }
             guard entry.kind == .directory, let subtree = entry.subtree else {

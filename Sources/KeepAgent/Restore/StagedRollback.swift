@@ -64,8 +64,9 @@ public struct StagedRollback: Codable, Sendable, Hashable {
         do {
             return try JSONDecoder().decode(StagedRollback.self, from: data)
         } catch {
-            throw KeepError(.integrity, "unreadable rollback manifest: \(error)", context: path,
-                            hint: "abort the rollback by removing the staging directory")
+            throw KeepError(
+                .integrity, "unreadable rollback manifest: \(error)", context: path,
+                hint: "abort the rollback by removing the staging directory")
         }
     }
 }
