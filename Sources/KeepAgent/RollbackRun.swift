@@ -34,6 +34,8 @@ struct RollbackRun {
                 let plan = try await stager.plan(root: root, paths: coveredPaths)
                 status.plan = plan.wire
                 let staged = try await stager.prepare(plan, jobID: command.jobID)
+                logger.info(
+                    "rollback staged", metadata: ["actions": "\(staged.actionCount)", "staging": "\(staged.stagingDirectories)"])
                 do {
                     try remember(staged)
                     if let hook = configuration.hooks.preRollback { try await HookRunner.run(hook, name: "pre_rollback") }
@@ -45,6 +47,12 @@ struct RollbackRun {
             case .rollbackCommit:
                 let staged = try recall()
                 let result = try stager.commit(staged)
+                logger.info(
+                    "rollback commit applied",
+                    metadata: [
+                        "moved": "\(result.moved)", "removed": "\(result.removed)", "metadata": "\(result.metadataApplied)",
+                        "staging": "\(staged.stagingDirectories.joined(separator: ","))",
+                    ])
                 guard result.errors.isEmpty else {
                     throw KeepError(
                         .io, "\(result.errors.count) paths could not be rolled back: "

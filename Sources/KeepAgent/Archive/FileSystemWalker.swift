@@ -45,9 +45,18 @@ public struct FileSystemWalker {
         var inode: UInt64
     }
 
+    /// Hard-link groups of this walk are numbered after this one, so that groups stay unique across
+    /// the several sources of one snapshot.
+    public let hardLinkGroupBase: UInt64
+
+    /// The highest hard-link group number the last walk used (`hardLinkGroupBase` if none): the base
+    /// for the walk of the snapshot's next source.
+    public var lastHardLinkGroup: UInt64 { hardLinkGroupBase + UInt64(hardLinkGroups.count) }
+
     /// A walker for one source; call `walk(visitor:)` once per snapshot.
-    public init(source: SourceSpec) {
+    public init(source: SourceSpec, hardLinkGroupBase: UInt64 = 0) {
         self.source = source
+        self.hardLinkGroupBase = hardLinkGroupBase
         includes = source.include.map(PathGlob.init)
         excludes = source.exclude.map(PathGlob.init)
     }
@@ -219,7 +228,7 @@ public struct FileSystemWalker {
             if let group = hardLinkGroups[key] {
                 entry.hardLinkGroup = group
             } else {
-                let group = UInt64(hardLinkGroups.count + 1)
+                let group = hardLinkGroupBase + UInt64(hardLinkGroups.count + 1)
                 hardLinkGroups[key] = group
                 entry.hardLinkGroup = group
                 isFirstLink = true

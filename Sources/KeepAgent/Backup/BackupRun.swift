@@ -104,8 +104,10 @@ struct BackupRun {
         let specs = configuration.sources.map {
             SourceSpec(path: $0.path, include: $0.include, exclude: $0.exclude, oneFileSystem: $0.oneFileSystem)
         } + configuration.configPaths.map { SourceSpec(path: $0) }
+        var hardLinkGroups: UInt64 = 0
         for spec in specs {
-            var walker = FileSystemWalker(source: spec)
+            var walker = FileSystemWalker(source: spec, hardLinkGroupBase: hardLinkGroups)
+            defer { hardLinkGroups = walker.lastHardLinkGroup }
             do {
                 guard let entry = try await walker.walk(visitor: &archiver) else { continue }
                 roots.add(entry, at: spec.path)

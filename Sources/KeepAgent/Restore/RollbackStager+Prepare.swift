@@ -20,10 +20,11 @@ extension RollbackStager {
         }
         let host = try openHostRoot()
         defer { close(host) }
-        let stagingName = "\(String(decoding: Self.stagingPrefix, as: UTF8.self))\(jobID)"
         var staged = StagedRollback(jobID: jobID, hostRoot: hostRoot, snapshot: plan.snapshot, scopes: [])
         var failures: [PathError] = []
-        for scope in plan.scopes {
+        for (index, scope) in plan.scopes.enumerated() {
+            // One staging directory per scope: two scopes may share a parent (/etc and /var both live in /).
+            let stagingName = "\(String(decoding: Self.stagingPrefix, as: UTF8.self))\(jobID)-\(index)"
             staged.scopes.append(StagedRollback.Scope(path: Data(scope.path), stagingName: stagingName, actions: []))
             do {
                 let result = try await stage(scope, host: host, stagingName: stagingName)
