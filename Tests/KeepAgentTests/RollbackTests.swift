@@ -102,7 +102,8 @@ struct RollbackTests {
         let staged = try await stager.prepare(plan, jobID: "job-1")
 
         #expect(try await Self.manifests(host.path) == migrated, "prepare changes nothing live")
-        #expect(Set(Self.stagingDirectories(host.path)) == [".keep-rollback-job-1"])
+        // Both covered paths live in the same parent: each gets its own staging directory.
+        #expect(Set(Self.stagingDirectories(host.path)) == [".keep-rollback-job-1-0", ".keep-rollback-job-1-1"])
         for directory in staged.stagingDirectories {
             #expect(try StagedRollback.load(stagingDirectory: directory) == staged)
         }
