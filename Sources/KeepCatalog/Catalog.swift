@@ -68,4 +68,14 @@ public protocol Catalog: Sendable {
     /// Every stored object, for verification.
     func allLocations() async throws -> [ChunkLocation]
     func packs() async throws -> [(id: String, size: UInt64)]
+
+    // MARK: Retention
+    /// Removes a backup set, its snapshots and their inventories from the catalog (the audit log of
+    /// its job stays). The objects they used are freed by the next garbage collection.
+    func forgetSet(_ id: BackupSetID) async throws
+    /// Points the surviving objects of `oldPack` at their copies in `newPack` (already durable) and
+    /// forgets `oldPack` and every object of it not copied, in one transaction. `newPack` is nil when
+    /// no object survives.
+    func replacePack(_ oldPack: String, with newPack: (id: String, size: UInt64, objects: [ChunkLocation])?, at time: Int64)
+        async throws
 }

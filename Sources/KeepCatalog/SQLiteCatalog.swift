@@ -370,4 +370,46 @@ public final class SQLiteCatalog: Catalog {
             }
         }
     }
+
+    // MARK: Retention
+
+    public func forgetSet(_ id: BackupSetID) async throws {
+        try await database.write { db in
+            try db.execute(
+                sql: "DELETE FROM inventory WHERE snapshotID IN (SELECT id FROM snapshot WHERE setID = ?)",
+                arguments: [id.rawValue])
+            try db.execute(
+                sql: "DELETE FROM rollbackHost WHERE snapshotID IN (SELECT id FROM snapshot WHERE setID = ?)",
+                arguments: [id.rawValue])
+            try db.execute(sql: "DELETE FROM snapshot WHERE setID = ?", arguments: [id.rawValue])
+            try db.execute(sql: "DELETE FROM backupSet WHERE id = ?", arguments: [id.rawValue])
+        }
+    }
+
+    public func replacePack(
+        _ oldPack: String, with newPack: (id: String, size: UInt64, objects: [ChunkLocation])?, at time: Int64
+    ) async throws {
+        try await database.write { db in
+            if let newPack {
+                try db.execute(
+                    sql: "INSERT INTO pack (id, size, objects, created) VALUES (?, ?, ?, ?)",
+                    arguments: [newPack.id, Int64(newPack.size), newPack.objects.count, time])
+                let statement = try db.cachedStatement(
+                    sql: """
+                        INSERT OR REPLACE INTO chunk (id, packID, offset, length, plaintextLength, type, compressed)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """)
+                for object in newPack.objects {
+                    try statement.execute(arguments: [
+                        Data(object.id.bytes), newPack.id, Int64(object.offset), Int64(object.length),
+                        Int64(object.plaintextLength), Int64(object.type), object.compressed,
+                    ])
+                }
+            }
+            try db.execute(
+                sql: "DELETE FROM poolChunk WHERE chunkID IN (SELECT id FROM chunk WHERE packID = ?)", arguments: [oldPack])
+            try db.execute(sql: "DELETE FROM chunk WHERE packID = ?", arguments: [oldPack])
+            try db.execute(sql: "DELETE FROM pack WHERE id = ?", arguments: [oldPack])
+        }
+    }
 }

@@ -7,6 +7,7 @@ struct ControllerServices: Sendable {
     let catalog: any Catalog
     let store: ObjectStore
     let registry: AgentRegistry
+    let gate = JobGate()
     let logger: Logger
 
     var backups: BackupCoordinator {
@@ -17,7 +18,8 @@ struct ControllerServices: Sendable {
         OperatorService(
             catalog: catalog, store: store, registry: registry, backups: backups,
             restores: RestoreCoordinator(catalog: catalog, store: store, registry: registry, logger: logger),
-            rollbacks: RollbackCoordinator(catalog: catalog, store: store, registry: registry, backups: backups, logger: logger))
+            rollbacks: RollbackCoordinator(catalog: catalog, store: store, registry: registry, backups: backups, logger: logger),
+            gate: gate, logger: logger)
     }
 }
 

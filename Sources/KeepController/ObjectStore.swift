@@ -150,3 +150,39 @@ actor ObjectStore {
 extension KeepProtocol.ObjectType {
     var storeType: KeepStore.ObjectType { KeepStore.ObjectType(rawValue: rawValue) ?? .data }
 }
+
+// MARK: Maintenance (prune)
+
+extension ObjectStore {
+    /// Pack ids present in the backend.
+    func storedPacks() async throws -> [String] {
+        try await backend.list()
+    }
+
+    /// Copies the surviving objects of a pack into a new pack, made durable first; returns it (nil when
+    /// nothing survives). The caller then points the catalog at it and deletes the old pack.
+    func repack(_ survivors: [ChunkLocation]) async throws -> (id: String, size: UInt64, objects: [ChunkLocation])? {
+        guard !survivors.isEmpty else { return nil }
+        var rewritten = PackBuilder(key: key)
+        for location in survivors {
+            let plaintext = try await read(location)
+            let payload = try Compression.default.apply(to: plaintext)
+            _ = try rewritten.add(
+                id: location.id, type: KeepStore.ObjectType(rawValue: location.type) ?? .data, payload: payload.bytes,
+                compressed: payload.compressed, plaintextLength: plaintext.count)
+        }
+        let sealed = try rewritten.finish()
+        try await backend.write(packID: sealed.packID, contents: sealed.bytes)
+        let objects = sealed.entries.map { entry in
+            ChunkLocation(
+                id: entry.id, packID: sealed.packID, offset: entry.offset, length: entry.length,
+                plaintextLength: entry.plaintextLength, type: entry.type.rawValue, compressed: entry.compressed)
+        }
+        return (sealed.packID, UInt64(sealed.bytes.count), objects)
+    }
+
+    /// Removes a pack file the catalog no longer points at.
+    func deletePack(_ packID: String) async throws {
+        try await backend.delete(packID: packID)
+    }
+}

@@ -72,6 +72,8 @@ extension Keep_V1_Envelope.OneOf_Body {
         case .rollbackResult: "rollback_result"
         case .diffRequest: "diff_request"
         case .diffResponse: "diff_response"
+        case .pruneRequest: "prune_request"
+        case .pruneResponse: "prune_response"
         }
     }
 }

@@ -628,6 +628,23 @@ public nonisolated struct Keep_V1_Envelope: Sendable {
     set {body = .diffResponse(newValue)}
   }
 
+  /// Retention (operator -> controller)
+  public var pruneRequest: Keep_V1_PruneRequest {
+    get {
+      if case .pruneRequest(let v)? = body {return v}
+      return Keep_V1_PruneRequest()
+    }
+    set {body = .pruneRequest(newValue)}
+  }
+
+  public var pruneResponse: Keep_V1_PruneResponse {
+    get {
+      if case .pruneResponse(let v)? = body {return v}
+      return Keep_V1_PruneResponse()
+    }
+    set {body = .pruneResponse(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -677,6 +694,9 @@ public nonisolated struct Keep_V1_Envelope: Sendable {
     /// Diff of two sets or snapshots (operator -> controller)
     case diffRequest(Keep_V1_DiffRequest)
     case diffResponse(Keep_V1_DiffResponse)
+    /// Retention (operator -> controller)
+    case pruneRequest(Keep_V1_PruneRequest)
+    case pruneResponse(Keep_V1_PruneResponse)
 
   }
 
@@ -1921,6 +1941,56 @@ public nonisolated struct Keep_V1_DiffResponse: Sendable {
   public init() {}
 }
 
+/// Forgets backup sets and frees the storage no remaining snapshot uses. Refused
+/// while a job runs; no job starts while a prune runs.
+public nonisolated struct Keep_V1_PruneRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Forget these sets.
+  public var setIds: [String] = []
+
+  /// Or: keep only the newest `keep_last` complete sets of each scope (pool,
+  /// host or fleet); 0 = no such rule.
+  public var keepLast: UInt32 = 0
+
+  /// With keep_last: only sets of this pool; empty = every scope.
+  public var pool: String = String()
+
+  /// Report what would be forgotten and freed; change nothing.
+  public var dryRun: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Keep_V1_PruneResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var setsForgotten: [String] = []
+
+  public var snapshotsForgotten: UInt64 = 0
+
+  public var objectsRemoved: UInt64 = 0
+
+  public var packsDeleted: UInt64 = 0
+
+  public var packsRewritten: UInt64 = 0
+
+  /// Store bytes freed (estimated for a dry run).
+  public var bytesFreed: UInt64 = 0
+
+  public var dryRun: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "keep.v1"
@@ -1947,7 +2017,7 @@ nonisolated extension Keep_V1_RollbackPhase: SwiftProtobuf._ProtoNameProviding {
 
 nonisolated extension Keep_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Envelope"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{2}\u{9}hello\0\u{1}welcome\0\u{1}heartbeat\0\u{1}error\0\u{1}goodbye\0\u{4}\u{6}list_agents_request\0\u{3}list_agents_response\0\u{4}\u{9}start_backup_request\0\u{3}job_event\0\u{3}job_result\0\u{4}\u{8}backup_command\0\u{3}have_chunks_request\0\u{3}have_chunks_response\0\u{3}backup_progress\0\u{3}backup_complete\0\u{3}backup_committed\0\u{3}backup_failed\0\u{4}\u{4}restore_request\0\u{3}restore_command\0\u{3}fetch_objects_request\0\u{3}restore_complete\0\u{3}restore_result\0\u{3}rollback_request\0\u{3}rollback_command\0\u{3}rollback_status\0\u{3}rollback_result\0\u{4}\u{2}list_sets_request\0\u{3}list_sets_response\0\u{3}list_snapshots_request\0\u{3}list_snapshots_response\0\u{3}list_tree_request\0\u{3}list_tree_response\0\u{3}inventory_request\0\u{3}inventory_response\0\u{3}verify_request\0\u{3}verify_response\0\u{3}diff_request\0\u{3}diff_response\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{2}\u{9}hello\0\u{1}welcome\0\u{1}heartbeat\0\u{1}error\0\u{1}goodbye\0\u{4}\u{6}list_agents_request\0\u{3}list_agents_response\0\u{4}\u{9}start_backup_request\0\u{3}job_event\0\u{3}job_result\0\u{4}\u{8}backup_command\0\u{3}have_chunks_request\0\u{3}have_chunks_response\0\u{3}backup_progress\0\u{3}backup_complete\0\u{3}backup_committed\0\u{3}backup_failed\0\u{4}\u{4}restore_request\0\u{3}restore_command\0\u{3}fetch_objects_request\0\u{3}restore_complete\0\u{3}restore_result\0\u{3}rollback_request\0\u{3}rollback_command\0\u{3}rollback_status\0\u{3}rollback_result\0\u{4}\u{2}list_sets_request\0\u{3}list_sets_response\0\u{3}list_snapshots_request\0\u{3}list_snapshots_response\0\u{3}list_tree_request\0\u{3}list_tree_response\0\u{3}inventory_request\0\u{3}inventory_response\0\u{3}verify_request\0\u{3}verify_response\0\u{3}diff_request\0\u{3}diff_response\0\u{3}prune_request\0\u{3}prune_response\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2450,6 +2520,32 @@ nonisolated extension Keep_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Me
           self.body = .diffResponse(v)
         }
       }()
+      case 72: try {
+        var v: Keep_V1_PruneRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .pruneRequest(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .pruneRequest(v)
+        }
+      }()
+      case 73: try {
+        var v: Keep_V1_PruneResponse?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .pruneResponse(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .pruneResponse(v)
+        }
+      }()
       default: break
       }
     }
@@ -2615,6 +2711,14 @@ nonisolated extension Keep_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Me
     case .diffResponse?: try {
       guard case .diffResponse(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 71)
+    }()
+    case .pruneRequest?: try {
+      guard case .pruneRequest(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 72)
+    }()
+    case .pruneResponse?: try {
+      guard case .pruneResponse(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 73)
     }()
     case nil: break
     }
@@ -5126,6 +5230,111 @@ nonisolated extension Keep_V1_DiffResponse: SwiftProtobuf.Message, SwiftProtobuf
   public static func ==(lhs: Keep_V1_DiffResponse, rhs: Keep_V1_DiffResponse) -> Bool {
     if lhs.files != rhs.files {return false}
     if lhs.inventory != rhs.inventory {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Keep_V1_PruneRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PruneRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}set_ids\0\u{3}keep_last\0\u{1}pool\0\u{3}dry_run\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedStringField(value: &self.setIds) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.keepLast) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.pool) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.dryRun) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.setIds.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.setIds, fieldNumber: 1)
+    }
+    if self.keepLast != 0 {
+      try visitor.visitSingularUInt32Field(value: self.keepLast, fieldNumber: 2)
+    }
+    if !self.pool.isEmpty {
+      try visitor.visitSingularStringField(value: self.pool, fieldNumber: 3)
+    }
+    if self.dryRun != false {
+      try visitor.visitSingularBoolField(value: self.dryRun, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Keep_V1_PruneRequest, rhs: Keep_V1_PruneRequest) -> Bool {
+    if lhs.setIds != rhs.setIds {return false}
+    if lhs.keepLast != rhs.keepLast {return false}
+    if lhs.pool != rhs.pool {return false}
+    if lhs.dryRun != rhs.dryRun {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Keep_V1_PruneResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PruneResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}sets_forgotten\0\u{3}snapshots_forgotten\0\u{3}objects_removed\0\u{3}packs_deleted\0\u{3}packs_rewritten\0\u{3}bytes_freed\0\u{3}dry_run\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedStringField(value: &self.setsForgotten) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.snapshotsForgotten) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.objectsRemoved) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.packsDeleted) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.packsRewritten) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.bytesFreed) }()
+      case 7: try { try decoder.decodeSingularBoolField(value: &self.dryRun) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.setsForgotten.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.setsForgotten, fieldNumber: 1)
+    }
+    if self.snapshotsForgotten != 0 {
+      try visitor.visitSingularUInt64Field(value: self.snapshotsForgotten, fieldNumber: 2)
+    }
+    if self.objectsRemoved != 0 {
+      try visitor.visitSingularUInt64Field(value: self.objectsRemoved, fieldNumber: 3)
+    }
+    if self.packsDeleted != 0 {
+      try visitor.visitSingularUInt64Field(value: self.packsDeleted, fieldNumber: 4)
+    }
+    if self.packsRewritten != 0 {
+      try visitor.visitSingularUInt64Field(value: self.packsRewritten, fieldNumber: 5)
+    }
+    if self.bytesFreed != 0 {
+      try visitor.visitSingularUInt64Field(value: self.bytesFreed, fieldNumber: 6)
+    }
+    if self.dryRun != false {
+      try visitor.visitSingularBoolField(value: self.dryRun, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Keep_V1_PruneResponse, rhs: Keep_V1_PruneResponse) -> Bool {
+    if lhs.setsForgotten != rhs.setsForgotten {return false}
+    if lhs.snapshotsForgotten != rhs.snapshotsForgotten {return false}
+    if lhs.objectsRemoved != rhs.objectsRemoved {return false}
+    if lhs.packsDeleted != rhs.packsDeleted {return false}
+    if lhs.packsRewritten != rhs.packsRewritten {return false}
+    if lhs.bytesFreed != rhs.bytesFreed {return false}
+    if lhs.dryRun != rhs.dryRun {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
