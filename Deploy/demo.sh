@@ -4,7 +4,8 @@
 # Installs what is missing, builds Keep, creates a PKI, starts a controller and three agents in two
 # pools (fe-01: web-01, web-02; be-01: db-01) with real mutual TLS, an embedded catalog and store,
 # backs both pools up, shows the sets, a snapshot's tree and the pool's users, verifies the data,
-# then stops everything. All state lives in ./demo (removed at the start of each run).
+# restores a host's configuration to another directory, then "migrates" a pool and rolls it back.
+# Everything stops at the end; all state stays in ./demo (removed at the start of each run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -12,86 +13,28 @@ demo="$root/demo"
 
 Deploy/install-build-deps.sh
 echo "== building (debug)"
-swift build --product keep-controller >/dev/null
-swift build --product keep-agent >/dev/null
-swift build --product keepctl >/dev/null
+swift build >/dev/null
 bin=$(swift build --show-bin-path)
 
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-}
-trap cleanup EXIT
-
-rm -rf "$demo"
-mkdir -p "$demo"
+source Deploy/fleet-lib.sh
+fleet_init "$demo" "$bin"
 keepctl() { "$bin/keepctl" "$@"; }
 step() { printf '\n== %s\n$ keepctl %s\n' "$1" "${*:2}"; keepctl "${@:2}"; }
 
-echo "== PKI: a CA, a controller, three agents, an operator"
-keepctl pki init --dir "$demo/pki" --name "Keep demo CA"
-keepctl pki issue controller --dir "$demo/pki" --name localhost --ip 127.0.0.1
-for spec in web-01:fe-01 web-02:fe-01 db-01:be-01; do
-    keepctl pki issue agent --dir "$demo/pki" --host "${spec%%:*}" --pool "${spec##*:}"
-done
-keepctl pki issue operator --dir "$demo/pki" --name admin
+echo "== PKI: a CA, a controller, three agents (web-01, web-02 in pool fe-01; db-01 in be-01), an operator"
+fleet_pki web-01:fe-01 web-02:fe-01 db-01:be-01
+keepctl pki list --dir "$demo/pki"
 
 echo "== sample data for each host"
 Deploy/demo-data.sh "$demo/hosts"
 
-cat >"$demo/controller.yaml" <<YAML
-name: localhost
-listen: 127.0.0.1
-port: 0
-data: data
-ready_file: controller.port
-tls:
-  certificate: pki/controllers/localhost.pem
-  key: pki/controllers/localhost.key
-  ca: pki/ca.pem
-  crl: pki/crl.pem
-YAML
-"$bin/keep-controller" --config "$demo/controller.yaml" 2>"$demo/controller.log" &
-pids+=($!)
-for _ in $(seq 100); do [[ -s "$demo/controller.port" ]] && break; sleep 0.1; done
-port=$(cat "$demo/controller.port")
-echo "== controller listening on 127.0.0.1:$port (log: demo/controller.log)"
-
+fleet_start_controller
+echo "== controller listening on 127.0.0.1:$fleet_port (log: demo/controller.log)"
 for spec in web-01:fe-01 web-02:fe-01 db-01:be-01; do
-    host=${spec%%:*} pool=${spec##*:}
-    cat >"$demo/$host.yaml" <<YAML
-controller: 127.0.0.1:$port
-host: $host
-pool: $pool
-state: state/$host
-tls:
-  certificate: pki/agents/$host.pem
-  key: pki/agents/$host.key
-  ca: pki/ca.pem
-sources:
-  - path: hosts/$host/srv
-    exclude: ["**/*.tmp"]
-config_paths: [hosts/$host/etc]
-inventory:
-  root: hosts/$host
-YAML
-    "$bin/keep-agent" --config "$demo/$host.yaml" 2>"$demo/$host.log" &
-    pids+=($!)
+    host=${spec%%:*}
+    fleet_start_agent "$host" "${spec##*:}" "$demo/hosts/$host/srv" "$demo/hosts/$host/etc"
 done
-
-cat >"$demo/keepctl.yaml" <<YAML
-controller: 127.0.0.1:$port
-cert: pki/operators/admin.pem
-key: pki/operators/admin.key
-ca: pki/ca.pem
-YAML
-export KEEP_CONFIG="$demo/keepctl.yaml"
-
-for _ in $(seq 100); do
-    [[ $(keepctl agents --json | grep -o '"connected": *true' | wc -l) -ge 3 ]] && break
-    sleep 0.1
-done
+fleet_wait_agents 3
 step "the fleet" agents
 step "back up pool fe-01 before its upgrade" backup --pool fe-01 --label before-upgrade
 step "back up pool be-01" backup --pool be-01 --label nightly

@@ -45,7 +45,7 @@ struct BackupCoordinator {
                 requestedBy: requestedBy.commonName))
         let audit = JobAudit(catalog: catalog, jobID: jobID, setID: setID, logger: logger, events: events)
         await audit.record(
-            .jobStarted, message: "\(requestedBy.commonName) started a backup of \(scope) (\(hosts.count) hosts), set \(setID)")
+            .jobStarted, message: "\(requestedBy.commonName) started a backup of \(scope) (\(hosts.count) host\(hosts.count == 1 ? "" : "s")), set \(setID)")
 
         let results = await withTaskGroup(of: Keep_V1_HostResult.self) { group in
             for host in hosts {
