@@ -74,9 +74,18 @@ final class HandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        failIfPending()
+        context.fireChannelInactive()
+    }
+
+    /// A channel whose connect fails never becomes active; its handlers are removed when it closes.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        failIfPending()
+    }
+
+    private func failIfPending() {
         promise?.fail(
             KeepError(.tls, "the connection closed during the TLS handshake", hint: "check the peer's logs for the reason"))
         promise = nil
-        context.fireChannelInactive()
     }
 }
