@@ -21,7 +21,7 @@ struct AgentCommand {
         progress: @Sendable (Keep_V1_BackupProgress) async -> Void = { _ in },
         finish: (Keep_V1_Envelope.OneOf_Body) throws -> Result?
     ) async throws -> Result {
-        let (requestID, frames) = try await link.start(body)
+        let (_, frames) = try await link.start(body)
         defer { link.finishCommand() }
         var allowed: Set<ChunkID> = root.map { [$0] } ?? []
         for await frame in frames {
@@ -41,7 +41,6 @@ struct AgentCommand {
                     .protocolViolation, "unexpected \(message.messageName) from \(link.hostID) during a command")
             }
         }
-        _ = requestID
         throw KeepError(
             .unavailable, "host \(link.hostID) disconnected during the command",
             hint: "check keep-agent on \(link.hostID), then run the command again")

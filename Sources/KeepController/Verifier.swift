@@ -58,8 +58,7 @@ struct Verifier {
             var trees = [root]
             while let id = trees.popLast() {
                 guard seen.insert(id).inserted else { continue }
-                if let problem = try await checkTree(id) {
-                    _ = problem
+                if try await checkTree(id) != nil {
                     affected[id, default: []].insert(snapshot)
                     continue
                 }
