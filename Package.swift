@@ -122,7 +122,8 @@ let package = Package(
         .testTarget(name: "KeepStoreTests", dependencies: ["KeepStore"]),
         .testTarget(name: "KeepCatalogTests", dependencies: ["KeepCatalog"]),
         .testTarget(name: "KeepAgentTests", dependencies: ["KeepAgent", "KeepStore"]),
-        .testTarget(name: "KeepIntegrationTests", dependencies: ["KeepTestSupport", "KeepCore"]),
+        .testTarget(
+            name: "KeepIntegrationTests", dependencies: ["KeepTestSupport", "KeepCore", "KeepController", "KeepAgent"]),
     ],
     swiftLanguageModes: [.v6]
 )

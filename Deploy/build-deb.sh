@@ -131,11 +131,11 @@ daemon_tree() {
 # Maintainer-script lines shared by both daemons: reload systemd, restart the unit on upgrade.
 postinst_systemd() {
     cat <<EOF
-if [ -d /run/systemd/system ]; then
-    systemctl daemon-reload || true
-    # An upgrade restarts a running daemon; a first install starts nothing (it is not configured yet).
-    if [ -n "\${2:-}" ]; then systemctl try-restart $1.service || true; fi
-fi
+    if [ -d /run/systemd/system ]; then
+        systemctl daemon-reload || true
+        # An upgrade restarts a running daemon; a first install starts nothing (it is not configured yet).
+        if [ -n "\${2:-}" ]; then systemctl try-restart $1.service || true; fi
+    fi
 EOF
 }
 
@@ -169,21 +169,25 @@ control keep-controller "Keep backup controller: catalogs and stores the backups
  the catalog (SQLite) and the encrypted, deduplicated chunk store. Runs as the system user keep." \
     "Recommends: keepctl"
 {
-    echo '#!/bin/sh'
-    echo 'set -e'
-    echo 'if [ "$1" = configure ]; then'
-    echo '    if ! getent passwd keep >/dev/null; then'
-    echo '        useradd --system --user-group --home-dir /var/lib/keep --no-create-home \'
-    echo '            --shell /usr/sbin/nologin --comment "Keep backup controller" keep'
-    echo '    fi'
-    echo '    install -d -m 0750 -o root -g keep /etc/keep /etc/keep/pki'
-    echo '    install -d -m 0700 -o keep -g keep /var/lib/keep'
-    postinst_systemd keep-controller | sed 's/^/    /'
-    echo '    if [ ! -e /etc/keep/controller.yaml ]; then'
-    echo '        echo "keep-controller: configure it with /usr/share/keep-controller/install-controller.sh \\"'
-    echo '        echo "    --name NAME --pki DIR   (see /usr/share/doc/keep-controller/README.md)"'
-    echo '    fi'
-    echo 'fi'
+    cat <<'EOF'
+#!/bin/sh
+set -e
+if [ "$1" = configure ]; then
+    if ! getent passwd keep >/dev/null; then
+        useradd --system --user-group --home-dir /var/lib/keep --no-create-home \
+            --shell /usr/sbin/nologin --comment "Keep backup controller" keep
+    fi
+    install -d -m 0750 -o root -g keep /etc/keep /etc/keep/pki
+    install -d -m 0700 -o keep -g keep /var/lib/keep
+EOF
+    postinst_systemd keep-controller
+    cat <<'EOF'
+    if [ ! -e /etc/keep/controller.yaml ]; then
+        echo "keep-controller: configure it with /usr/share/keep-controller/install-controller.sh"
+        echo "    --name NAME --pki DIR   (see /usr/share/doc/keep-controller/README.md)"
+    fi
+fi
+EOF
 } | script keep-controller postinst
 prerm_systemd keep-controller | script keep-controller prerm
 postrm_systemd keep-controller /var/lib/keep "it holds every backup; the user keep stays too" \
@@ -196,17 +200,21 @@ control keep-agent "Keep backup agent: backs this server up on the Keep controll
  sources, configuration and an inventory, chunks, compresses and streams them, and restores.
  Runs as root with bounded capabilities."
 {
-    echo '#!/bin/sh'
-    echo 'set -e'
-    echo 'if [ "$1" = configure ]; then'
-    echo '    install -d -m 0750 /etc/keep /etc/keep/pki'
-    echo '    install -d -m 0700 /var/lib/keep-agent'
-    postinst_systemd keep-agent | sed 's/^/    /'
-    echo '    if [ ! -e /etc/keep/agent.yaml ]; then'
-    echo '        echo "keep-agent: configure it with /usr/share/keep-agent/install-agent.sh \\"'
-    echo '        echo "    --host HOST --pool POOL --controller HOST:PORT --pki DIR"'
-    echo '    fi'
-    echo 'fi'
+    cat <<'EOF'
+#!/bin/sh
+set -e
+if [ "$1" = configure ]; then
+    install -d -m 0750 /etc/keep /etc/keep/pki
+    install -d -m 0700 /var/lib/keep-agent
+EOF
+    postinst_systemd keep-agent
+    cat <<'EOF'
+    if [ ! -e /etc/keep/agent.yaml ]; then
+        echo "keep-agent: configure it with /usr/share/keep-agent/install-agent.sh"
+        echo "    --host HOST --pool POOL --controller HOST:PORT --pki DIR"
+    fi
+fi
+EOF
 } | script keep-agent postinst
 prerm_systemd keep-agent | script keep-agent prerm
 postrm_systemd keep-agent /var/lib/keep-agent "the agent's cache" | script keep-agent postrm

@@ -24,7 +24,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=install-common.sh
 source "$here/install-common.sh"
 
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; }
 
 host='' pool='' controller='' pki='' binary_dir='' enable=yes
 while [[ $# -gt 0 ]]; do

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Functions shared by install-controller.sh, install-agent.sh and uninstall.sh (sourced, not run).
 #
 # Every function is idempotent: a file whose content is already right is left alone (same mtime),

@@ -23,7 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=install-common.sh
 source "$here/install-common.sh"
 
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; }
 
 name='' pki='' binary_dir='' port=7443 listen=0.0.0.0 enable=yes
 while [[ $# -gt 0 ]]; do

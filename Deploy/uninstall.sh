@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=install-common.sh
 source "$here/install-common.sh"
 
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; }
 
 role='' purge=no
 while [[ $# -gt 0 ]]; do
@@ -41,7 +41,7 @@ remove() {
     local path
     path=$(target "$1")
     if [[ -d $path && ! -L $path ]]; then
-        rmdir "$path" 2>/dev/null && note "removed $1" || note "kept $1 (not empty)"
+        if rmdir "$path" 2>/dev/null; then note "removed $1"; else note "kept $1 (not empty)"; fi
     elif [[ -e $path || -L $path ]]; then
         rm -f "$path"
         note "removed $1"
@@ -83,5 +83,6 @@ if [[ $purge == yes ]]; then
 else
     [[ ! -d $(target /etc/keep) ]] || note "kept /etc/keep (configuration and certificates; --purge removes them)"
     data=$([[ $role == controller ]] && echo /var/lib/keep || echo /var/lib/keep-agent)
-    [[ ! -d $(target "$data") ]] || note "kept $data (--purge removes it$([[ $role == controller ]] && echo ': every backup is in there'))"
+    why=$([[ $role == controller ]] && echo 'every backup is in there' || echo "the agent's cache")
+    [[ ! -d $(target "$data") ]] || note "kept $data ($why; --purge removes it)"
 fi
