@@ -66,8 +66,8 @@ final class DeployFixture {
         process.arguments = arguments
         // Files rather than pipes: a chatty script can never block on a full pipe.
         let outputPath = base + "/stdout", errorsPath = base + "/stderr"
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
-        FileManager.default.createFile(atPath: errorsPath, contents: nil)
+        try Data().write(to: URL(fileURLWithPath: outputPath))
+        try Data().write(to: URL(fileURLWithPath: errorsPath))
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorsPath))
         defer {
@@ -78,7 +78,9 @@ final class DeployFixture {
         process.standardError = errors
         try process.run()
         process.waitUntilExit()
-        let read = { (path: String) in String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self) }
+        let read = { (path: String) in
+            String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
+        }
         return Outcome(status: process.terminationStatus, output: read(outputPath), errors: read(errorsPath))
     }
 
