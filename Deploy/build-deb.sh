@@ -10,9 +10,9 @@
 #   --version V       the package version (default: KeepVersion.current in Sources/KeepCore)
 #
 # The Swift runtime is linked statically (--static-swift-stdlib), so the packages depend only on
-# Debian libraries: the system OpenSSL 3, zstd and SQLite (plus libc and the C++ runtime). A program
-# that still needs a Swift shared library (libswiftCore.so…) is refused: install it on a server and
-# it would not start.
+# Debian libraries: the system OpenSSL 3, zstd and SQLite (plus libc and the C++ runtime), each
+# package on those its program links (readelf). A program that still needs a Swift shared library
+# (libswiftCore.so…) is refused: installed on a server, it would not start.
 #
 # Each package holds its program, its systemd unit (/lib/systemd/system), its example configuration
 # (/usr/share/doc/PACKAGE/examples) and, for the two daemons, the install script that writes
@@ -59,7 +59,7 @@ for program in "${programs[@]}"; do
 done
 
 # Debian packages of the libraries Keep's programs may link (soname prefix → package).
-depends="libc6, libssl3, libzstd1, libsqlite3-0, libstdc++6, libgcc-s1"
+all_dependencies="libc6, libssl3, libzstd1, libsqlite3-0, libstdc++6, libgcc-s1"
 declare -A library_packages=(
     [libc.so]=libc6 [libm.so]=libc6 [libdl.so]=libc6 [libpthread.so]=libc6 [librt.so]=libc6
     [libutil.so]=libc6 [ld-linux]=libc6 [libssl.so.3]=libssl3 [libcrypto.so.3]=libssl3
@@ -67,18 +67,25 @@ declare -A library_packages=(
     [libgcc_s.so.1]=libgcc-s1
 )
 
-# Refuses a program that needs a shared library no dependency provides (a Swift runtime library, say).
-check_libraries() {
-    local program=$1 library prefix covered
-    head -c 4 "$program" | grep -q 'ELF' || return 0
+# dependencies_of PROGRAM — the Debian packages providing the shared libraries PROGRAM needs, or the
+# whole list for a program that is not ELF (a script standing in for one). Refuses a program that needs
+# a library no known package provides (a Swift runtime library, say).
+dependencies_of() {
+    local program=$1 library prefix package found=()
+    if ! head -c 4 "$program" | grep -q 'ELF'; then
+        echo "$all_dependencies"
+        return
+    fi
     while read -r library; do
-        covered=no
+        package=''
         for prefix in "${!library_packages[@]}"; do
-            [[ $library != "$prefix"* ]] || covered=yes
+            [[ $library != "$prefix"* ]] || package=${library_packages[$prefix]}
         done
-        [[ $covered == yes ]] || die "$(basename "$program") needs $library, which no package dependency provides" \
+        [[ -n $package ]] || die "$(basename "$program") needs $library, which no package dependency provides" \
             "build with --static-swift-stdlib (libswift*, libFoundation*, libdispatch) or add its package"
+        found+=("$package")
     done < <(readelf -d "$program" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+    printf '%s\n' "${found[@]}" | sort -u | paste -sd, - | sed 's/,/, /g'
 }
 
 stage=$(mktemp -d)
@@ -97,7 +104,7 @@ control() {
         echo "Maintainer: Keep developers <keep@localhost>"
         echo "Section: admin"
         echo "Priority: optional"
-        echo "Depends: $depends"
+        echo "Depends: ${depends[$package]}"
         [[ -z ${3:-} ]] || echo "$3"
         echo "Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)"
         echo "Description: $2"
@@ -169,7 +176,8 @@ fi
 EOF
 }
 
-for program in "${programs[@]}"; do check_libraries "$binary_dir/$program"; done
+declare -A depends
+for program in "${programs[@]}"; do depends[$program]=$(dependencies_of "$binary_dir/$program"); done
 
 # keep-controller
 daemon_tree keep-controller

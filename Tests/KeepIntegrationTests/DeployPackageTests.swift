@@ -78,6 +78,20 @@ struct DeployPackageTests {
         #expect(configuration.name == "keep.example.com")
     }
 
+    @Test("a real program's dependencies come from the libraries it links", .enabled(if: hasDpkgDeb))
+    func dependenciesFollowTheLinkedLibraries() throws {
+        let fixture = try DeployFixture()
+        // /usr/bin/true is an ELF program that links libc only.
+        try FileManager.default.removeItem(atPath: fixture.binaries + "/keepctl")
+        try FileManager.default.copyItem(atPath: "/usr/bin/true", toPath: fixture.binaries + "/keepctl")
+        let out = fixture.base + "/dist"
+        let build = try fixture.run("build-deb.sh", ["--binary-dir", fixture.binaries, "--out", out])
+        #expect(build.status == 0, "\(build.errors)")
+        let file = "\(out)/keepctl_0.1.0_\(try Self.architecture(fixture)).deb"
+        let depends = try fixture.execute("/usr/bin/dpkg-deb", ["--field", file, "Depends"])
+        #expect(depends.output == "libc6\n")
+    }
+
     @Test("build-deb.sh refuses a program that needs the Swift runtime as a shared library",
           .enabled(if: hasDpkgDeb))
     func dynamicSwiftRuntimeIsRefused() throws {
