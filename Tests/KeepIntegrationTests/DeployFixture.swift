@@ -38,8 +38,10 @@ final class DeployFixture {
             try write("#!/bin/sh\necho \(program)\n", to: binaries + "/" + program, mode: 0o755)
         }
         // The scripts copy certificates, they do not parse them: distinct text per file is enough.
-        for file in ["ca.pem", "crl.pem", "controllers/keep.example.com.pem", "controllers/keep.example.com.key",
-                     "agents/web-01.pem", "agents/web-01.key"] {
+        for file in [
+            "ca.pem", "crl.pem", "controllers/keep.example.com.pem", "controllers/keep.example.com.key",
+            "agents/web-01.pem", "agents/web-01.key",
+        ] {
             try write("fake \(file)\n", to: pki + "/" + file, mode: 0o600)
         }
     }
@@ -65,7 +67,8 @@ final class DeployFixture {
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
         // Files rather than pipes: a chatty script can never block on a full pipe.
-        let outputPath = base + "/stdout", errorsPath = base + "/stderr"
+        let outputPath = base + "/stdout"
+        let errorsPath = base + "/stderr"
         try Data().write(to: URL(fileURLWithPath: outputPath))
         try Data().write(to: URL(fileURLWithPath: errorsPath))
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
@@ -125,7 +128,9 @@ final class DeployFixture {
     func installAgent(_ extra: [String] = []) throws -> Outcome {
         try run(
             "install-agent.sh",
-            ["--root", root, "--binary-dir", binaries, "--pki", pki, "--host", "web-01", "--pool", "fe-01",
-             "--controller", "keep.example.com:7443"] + extra)
+            [
+                "--root", root, "--binary-dir", binaries, "--pki", pki, "--host", "web-01", "--pool", "fe-01",
+                "--controller", "keep.example.com:7443",
+            ] + extra)
     }
 }

@@ -15,8 +15,9 @@ struct DeployPackageTests {
         return outcome.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    @Test("build-deb.sh makes three packages with programs, units, examples and Debian dependencies",
-          .enabled(if: hasDpkgDeb))
+    @Test(
+        "build-deb.sh makes three packages with programs, units, examples and Debian dependencies",
+        .enabled(if: hasDpkgDeb))
     func packagesHoldWhatAServerNeeds() throws {
         let fixture = try DeployFixture()
         let out = fixture.base + "/dist"
@@ -58,8 +59,9 @@ struct DeployPackageTests {
         #expect(scripts.output.contains("useradd --system"))
     }
 
-    @Test("the packaged install script configures a server from the package's own files",
-          .enabled(if: hasDpkgDeb))
+    @Test(
+        "the packaged install script configures a server from the package's own files",
+        .enabled(if: hasDpkgDeb))
     func packagedInstallScriptWorks() throws {
         let fixture = try DeployFixture()
         let out = fixture.base + "/dist"
@@ -92,8 +94,9 @@ struct DeployPackageTests {
         #expect(depends.output == "libc6\n")
     }
 
-    @Test("build-deb.sh refuses a program that needs the Swift runtime as a shared library",
-          .enabled(if: hasDpkgDeb))
+    @Test(
+        "build-deb.sh refuses a program that needs the Swift runtime as a shared library",
+        .enabled(if: hasDpkgDeb))
     func dynamicSwiftRuntimeIsRefused() throws {
         let fixture = try DeployFixture()
         // This test process is a Swift program linked against libswiftCore.so.
@@ -120,8 +123,10 @@ struct DeployPackageTests {
             atPath: "/usr/lib/systemd/system", toPath: fixture.installed("/usr/lib/systemd/system"))
         let outcome = try fixture.execute(
             "/usr/bin/systemd-analyze",
-            ["verify", "--root=" + fixture.root, "/etc/systemd/system/keep-controller.service",
-             "/etc/systemd/system/keep-agent.service"])
+            [
+                "verify", "--root=" + fixture.root, "/etc/systemd/system/keep-controller.service",
+                "/etc/systemd/system/keep-agent.service",
+            ])
         #expect(outcome.status == 0, "\(outcome.errors)")
         #expect(outcome.errors.isEmpty, "\(outcome.errors)")
     }

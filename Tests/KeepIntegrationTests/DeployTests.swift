@@ -115,8 +115,10 @@ struct DeployTests {
 
         let wrongHost = try fixture.run(
             "install-agent.sh",
-            ["--root", fixture.root, "--binary-dir", fixture.binaries, "--pki", fixture.pki, "--host", "web-02",
-             "--pool", "fe-01", "--controller", "keep.example.com:7443"])
+            [
+                "--root", fixture.root, "--binary-dir", fixture.binaries, "--pki", fixture.pki, "--host", "web-02",
+                "--pool", "fe-01", "--controller", "keep.example.com:7443",
+            ])
         #expect(wrongHost.status != 0)
         #expect(wrongHost.errors.contains("agents/web-02.pem is missing"))
         #expect(try fixture.tree().isEmpty)
