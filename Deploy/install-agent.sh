@@ -47,6 +47,8 @@ valid_name "$host" || die "--host must be this server's host id (letters, digits
 valid_name "$pool" || die "--pool must be a pool name (letters, digits, '.', '-', '_'), got '$pool'"
 [[ $controller =~ ^[A-Za-z0-9._-]+:[0-9]+$ || $controller =~ ^\[[0-9A-Fa-f:.]+\]:[0-9]+$ ]] \
     || die "--controller must be HOST:PORT, got '$controller'"
+PREFIX=${PREFIX%/}
+[[ -z $PREFIX || $PREFIX == /* ]] || die "--prefix must be an absolute path, got '$PREFIX'"
 [[ -d $ROOT ]] || die "--root $ROOT is not a directory"
 ROOT=$(cd "$ROOT" && pwd)
 if [[ -n $pki ]]; then

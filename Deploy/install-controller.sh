@@ -45,6 +45,8 @@ done
 valid_name "$name" || die "--name must be the controller's name (letters, digits, '.', '-', '_'), got '$name'"
 [[ $port =~ ^[0-9]+$ && $port -le 65535 ]] || die "--port must be a TCP port, got '$port'"
 [[ $listen =~ ^[0-9A-Za-z.:_-]+$ ]] || die "--listen must be an address, got '$listen'"
+PREFIX=${PREFIX%/}
+[[ -z $PREFIX || $PREFIX == /* ]] || die "--prefix must be an absolute path, got '$PREFIX'"
 [[ -d $ROOT ]] || die "--root $ROOT is not a directory"
 ROOT=$(cd "$ROOT" && pwd)
 if [[ $USE_KEEP_USER == yes && $ROOT != / ]]; then

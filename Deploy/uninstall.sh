@@ -27,6 +27,8 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 [[ -n $role ]] || die "say what to remove: controller or agent" "$0 controller|agent [--purge]"
+PREFIX=${PREFIX%/}
+[[ -z $PREFIX || $PREFIX == /* ]] || die "--prefix must be an absolute path, got '$PREFIX'"
 [[ -d $ROOT ]] || die "--root $ROOT is not a directory"
 ROOT=$(cd "$ROOT" && pwd)
 
