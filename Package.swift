@@ -130,7 +130,7 @@ let package = Package(
         .testTarget(
             name: "KeepIntegrationTests",
             dependencies: [
-                "KeepTestSupport", "KeepCore", "KeepCrypto", "KeepProtocol", "KeepTransport",
+                "KeepTestSupport", "KeepCore", "KeepCrypto", "KeepProtocol", "KeepTransport", "KeepController", "KeepAgent",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
