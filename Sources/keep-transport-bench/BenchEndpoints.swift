@@ -79,13 +79,16 @@ enum BenchClient {
     }
 }
 
-/// KeepTransport's framing without the TLS handler: what TLS costs is the difference.
+/// KeepTransport's framing (and socket settings) without the TLS handler: what TLS costs is the difference.
 enum PlainFraming {
     static func configure(_ channel: any Channel) throws -> FrameChannel {
         let limits = FrameLimits(maximumFrameLength: ProtocolLimits.defaultMaximumFrameLength)
+        try channel.syncOptions?.setOption(
+            .recvAllocator,
+            value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 64 * 1024, maximum: 1024 * 1024))
         let pipeline = channel.pipeline.syncOperations
         try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(limits: limits)))
-        try pipeline.addHandler(MessageToByteHandler(FrameEncoder()))
+        try pipeline.addHandler(FrameEncoderHandler())
         return try FrameChannel(wrappingChannelSynchronously: channel)
     }
 }
