@@ -24,7 +24,8 @@ trap 'rm -rf "$work"' EXIT
 
 # `openssl speed` prints "<cipher> <n>k" for 1000s of bytes per second on one core; keep the last figure.
 speed() {
-    openssl speed -evp "$1" -bytes 1048576 -seconds 3 2>/dev/null | tail -n 1 | awk '{ sub(/k$/, "", $NF); printf "%.0f", $NF / 1000 }'
+    openssl speed -evp "$1" -bytes 1048576 -seconds 3 2>/dev/null | tail -n 1 |
+        awk '{ sub(/k$/, "", $NF); printf "%.0f", $NF / 1000 }'
 }
 aes256=$(speed aes-256-gcm)
 aes128=$(speed aes-128-gcm)

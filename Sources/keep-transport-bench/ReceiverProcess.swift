@@ -33,7 +33,8 @@ final class ReceiverProcess {
         do {
             return try JSONDecoder().decode(EndReport.self, from: Data(line.utf8))
         } catch {
-            throw KeepError(.internalError, "the receiver printed \(line) instead of its report", hint: "see its errors")
+            throw KeepError(
+                .internalError, "the receiver printed \(line) instead of its report", hint: "see its errors")
         }
     }
 

@@ -115,9 +115,9 @@ private func byteBufferBIOWrite(_ bio: OpaquePointer?, _ data: UnsafePointer<CCh
 }
 
 /// Answers the few controls OpenSSL's TLS code sends to its BIO.
-private func byteBufferBIOControl(_ bio: OpaquePointer?, _ command: Int32, _ argument: Int, _ pointer: UnsafeMutableRawPointer?)
-    -> Int
-{
+private func byteBufferBIOControl(
+    _ bio: OpaquePointer?, _ command: Int32, _ argument: Int, _ pointer: UnsafeMutableRawPointer?
+) -> Int {
     switch command {
     case BIO_CTRL_FLUSH: return 1
     case BIO_CTRL_PENDING: return ByteBufferBIO.queues(of: bio)?.inbound?.readableBytes ?? 0
