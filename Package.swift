@@ -110,6 +110,16 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "keepctl", dependencies: ["KeepCommands"]),
+        // Benchmarks/transport.sh: TLS + framing throughput over loopback, beside plain TCP.
+        .executableTarget(
+            name: "keep-transport-bench",
+            dependencies: [
+                "KeepCore", "KeepCrypto", "KeepProtocol", "KeepTransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
 
         .testTarget(name: "KeepCoreTests", dependencies: ["KeepCore"]),
         .testTarget(

@@ -47,12 +47,7 @@ public struct FrameEncoder: MessageToByteEncoder {
             buffer.writeBytes(bytes)
         case .chunk(let chunk):
             try chunk.validate()
-            buffer.writeInteger(FrameKind.chunk.rawValue)
-            buffer.writeBytes(chunk.id.bytes)
-            buffer.writeInteger(chunk.type.rawValue)
-            buffer.writeInteger(chunk.compression.rawValue)
-            buffer.writeInteger(UInt16(0))
-            buffer.writeInteger(chunk.plaintextLength)
+            writeChunkHeaderFields(chunk, into: &buffer)
             buffer.writeImmutableBuffer(chunk.payload)
         }
         let length = buffer.writerIndex - start - 4
@@ -61,6 +56,29 @@ public struct FrameEncoder: MessageToByteEncoder {
             throw ProtocolError.frameTooLarge(length: length, maximum: Int(UInt32.max))
         }
         buffer.setInteger(wireLength, at: start)
+    }
+}
+
+extension FrameEncoder {
+    /// Appends the 45 bytes that precede a CHUNK frame's payload (length, kind, chunk header), so that the payload
+    /// can follow as a buffer of its own instead of being copied behind them.
+    public static func writeChunkHeader(_ chunk: ChunkFrame, into buffer: inout ByteBuffer) throws {
+        try chunk.validate()
+        let length = 1 + ChunkFrame.headerLength + chunk.payload.readableBytes
+        guard let wireLength = UInt32(exactly: length) else {
+            throw ProtocolError.frameTooLarge(length: length, maximum: Int(UInt32.max))
+        }
+        buffer.writeInteger(wireLength)
+        writeChunkHeaderFields(chunk, into: &buffer)
+    }
+
+    private static func writeChunkHeaderFields(_ chunk: ChunkFrame, into buffer: inout ByteBuffer) {
+        buffer.writeInteger(FrameKind.chunk.rawValue)
+        buffer.writeBytes(chunk.id.bytes)
+        buffer.writeInteger(chunk.type.rawValue)
+        buffer.writeInteger(chunk.compression.rawValue)
+        buffer.writeInteger(UInt16(0))
+        buffer.writeInteger(chunk.plaintextLength)
     }
 }
 

@@ -13,7 +13,7 @@ public enum Listener {
         try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try PeerConnection.configure(channel, tls: tls, handshakeTimeout: handshakeTimeout)
@@ -30,7 +30,7 @@ public enum Dialer {
     ) async throws -> PeerConnection {
         try await ClientBootstrap(group: group)
             .connectTimeout(timeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try PeerConnection.configure(channel, tls: tls, handshakeTimeout: timeout)

@@ -1,12 +1,12 @@
 import COpenSSL
 import NIOCore
 
-/// One connection's `SSL` object and its pair of memory BIOs: ciphertext from the socket goes into `readBIO`,
-/// ciphertext for the socket comes out of `writeBIO`. Owns the `SSL` (which owns both BIOs).
+/// One connection's `SSL` object and its byte queues: ciphertext from the socket is queued for OpenSSL without a
+/// copy, ciphertext for the socket is taken as one `ByteBuffer`. Owns the `SSL` (which owns the BIO).
 final class TLSConnection {
     let ssl: OpaquePointer
-    private let readBIO: OpaquePointer
-    private let writeBIO: OpaquePointer
+    /// Read by the BIO's callbacks; outlives the BIO because `deinit` frees the `SSL` before releasing it.
+    private let queues = ByteBufferBIO()
     /// Keeps the `SSL_CTX` alive as long as this connection, even if a CRL reload replaced it.
     let context: OpenSSLContext
 
@@ -23,17 +23,12 @@ final class TLSConnection {
         guard let ssl = SSL_new(context.pointer) else {
             throw OpenSSLContext.failure("cannot create a TLS connection", hint: "check memory and the OpenSSL setup")
         }
-        guard let method = BIO_s_mem(), let readBIO = BIO_new(method), let writeBIO = BIO_new(method) else {
+        guard let bio = ByteBufferBIO.makeBIO(for: queues) else {
             SSL_free(ssl)
             throw OpenSSLContext.failure("cannot create TLS buffers", hint: "check memory and the OpenSSL setup")
         }
-        // An empty read BIO means "wait for more bytes", never end of file.
-        _ = keep_BIO_set_mem_eof_return(readBIO, -1)
-        _ = keep_BIO_set_mem_eof_return(writeBIO, -1)
-        SSL_set_bio(ssl, readBIO, writeBIO)
+        SSL_set_bio(ssl, bio, bio)  // One BIO for both directions: the SSL takes its single reference.
         self.ssl = ssl
-        self.readBIO = readBIO
-        self.writeBIO = writeBIO
         self.context = context
         if context.isServer {
             SSL_set_accept_state(ssl)
@@ -56,35 +51,45 @@ final class TLSConnection {
 
     deinit { SSL_free(ssl) }
 
-    /// Hands ciphertext received from the socket to OpenSSL.
+    /// Hands ciphertext received from the socket to OpenSSL: queued as is, copied only behind unconsumed bytes.
     func receive(_ buffer: ByteBuffer) {
-        buffer.withUnsafeReadableBytes { bytes in
-            var offset = 0
-            while offset < bytes.count, let base = bytes.baseAddress {
-                let chunk = Int32(clamping: bytes.count - offset)
-                let written = BIO_write(readBIO, base + offset, chunk)
-                guard written > 0 else { return }  // A memory BIO only fails when out of memory.
-                offset += Int(written)
-            }
+        guard buffer.readableBytes > 0 else { return }
+        if var pending = queues.inbound {
+            queues.inbound = nil
+            pending.writeImmutableBuffer(buffer)
+            queues.inbound = pending
+        } else {
+            queues.inbound = buffer
         }
     }
+
+    /// Ciphertext received and not yet decrypted, plus plaintext OpenSSL decrypted but not yet returned: an upper
+    /// bound of what `read` can still return before more bytes arrive.
+    var pendingBytes: Int { (queues.inbound?.readableBytes ?? 0) + Int(SSL_pending(ssl)) }
 
     func handshake() -> Outcome { outcome(of: SSL_do_handshake(ssl)) }
 
-    /// Decrypts as much as fits into `buffer` (one call, at most one record's worth).
-    func read(into buffer: inout ByteBuffer, upTo capacity: Int) -> Outcome {
-        var result: Int32 = 0
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { bytes in
-            guard let base = bytes.baseAddress else { return 0 }
-            result = SSL_read(ssl, base, Int32(clamping: bytes.count))
-            return result > 0 ? Int(result) : 0
+    /// Decrypts into `buffer` until its writable space is full or OpenSSL needs more ciphertext, and says which:
+    /// `.done` when the buffer filled up, otherwise why OpenSSL stopped (what was decrypted before stays in `buffer`).
+    func read(into buffer: inout ByteBuffer) -> Outcome {
+        while buffer.writableBytes > 0 {
+            var result: Int32 = 0
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 0) { bytes in
+                guard let base = bytes.baseAddress, bytes.count > 0 else { return 0 }
+                result = SSL_read(ssl, base, Int32(clamping: bytes.count))
+                return result > 0 ? Int(result) : 0
+            }
+            guard result > 0 else { return outcome(of: result) }
         }
-        return result > 0 ? .done : outcome(of: result)
+        return .done
     }
 
-    /// Encrypts the readable bytes of `buffer` straight from its storage (no intermediate copy).
+    /// Encrypts the readable bytes of `buffer` straight from its storage (no intermediate copy) into the outbound
+    /// queue, telling it how much to expect so that its buffers are sized once.
     func write(_ buffer: ByteBuffer) -> Outcome {
-        buffer.withUnsafeReadableBytes { bytes in
+        let records = (buffer.readableBytes + Self.maximumRecordPlaintext - 1) / Self.maximumRecordPlaintext
+        queues.expectedOutput = buffer.readableBytes + records * Self.recordOverhead
+        return buffer.withUnsafeReadableBytes { bytes in
             var offset = 0
             while offset < bytes.count, let base = bytes.baseAddress {
                 let chunk = Int32(clamping: bytes.count - offset)
@@ -96,23 +101,19 @@ final class TLSConnection {
         }
     }
 
+    /// TLS 1.3 limits a record to 16 KiB of plaintext and adds a 5-byte header, the content type byte and a
+    /// 16-byte AEAD tag to each.
+    private static let maximumRecordPlaintext = 16 * 1024
+    private static let recordOverhead = 5 + 1 + 16
+
     /// Queues our close_notify alert.
     func shutdown() {
         _ = SSL_shutdown(ssl)
         ERR_clear_error()
     }
 
-    /// Ciphertext waiting to be sent, if any.
-    func takeOutput(allocator: ByteBufferAllocator) -> ByteBuffer? {
-        let pending = Int(keep_BIO_pending(writeBIO))
-        guard pending > 0 else { return nil }
-        var output = allocator.buffer(capacity: pending)
-        output.writeWithUnsafeMutableBytes(minimumWritableBytes: pending) { bytes in
-            guard let base = bytes.baseAddress else { return 0 }
-            return Int(max(0, BIO_read(writeBIO, base, Int32(clamping: pending))))
-        }
-        return output
-    }
+    /// Ciphertext waiting to be sent, in order, handed over without a copy; empty when there is none.
+    func takeOutput() -> [ByteBuffer] { queues.takeOutput() }
 
     private func outcome(of result: Int32) -> Outcome {
         if result == 1 { return .done }

@@ -41,8 +41,10 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var upstreamReadPending = false
     private var receivedApplicationData = false
 
-    /// Largest plaintext slice decrypted per `SSL_read` (one TLS record).
-    private static let readChunk = 16 * 1024
+    /// Smallest plaintext buffer decrypted into: one full TLS record.
+    private static let minimumReadBuffer = 16 * 1024
+    /// Largest plaintext buffer passed up at once.
+    private static let maximumReadBuffer = 4 * 1024 * 1024
 
     /// - Parameters:
     ///   - context: the process-wide configuration; a new `SSL` is made from it when the handler is added.
@@ -203,19 +205,26 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Decrypts everything OpenSSL can, one record at a time, until it needs more ciphertext.
+    /// Decrypts everything OpenSSL can and passes it up in as few buffers as possible (one per call, normally):
+    /// each buffer is sized for all the ciphertext received so far, so the decoder above sees big slices.
     private func readApplicationData(context: ChannelHandlerContext) {
         guard let connection else { return }
         while state == .established || state == .closing {
-            var buffer = context.channel.allocator.buffer(capacity: Self.readChunk)
-            switch connection.read(into: &buffer, upTo: Self.readChunk) {
-            case .done:
+            let capacity = min(max(Self.minimumReadBuffer, connection.pendingBytes), Self.maximumReadBuffer)
+            var buffer = context.channel.allocator.buffer(capacity: capacity)
+            let outcome = connection.read(into: &buffer)
+            if buffer.readableBytes > 0 {
                 receivedApplicationData = true
                 context.fireChannelRead(wrapInboundOut(buffer))
+            }
+            switch outcome {
+            case .done:
+                continue  // The buffer filled up: there may be more.
             case .wantRead:
                 writeOutput(context: context)  // Anything OpenSSL produced while reading (e.g. a key update).
                 return
             case .closeNotify:
+                guard state == .established || state == .closing else { return }
                 context.fireUserInboundEventTriggered(TLSCloseNotifyReceived())
                 closeOrderly(context: context, mode: .all, promise: nil)
                 return
@@ -273,11 +282,13 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if let promise { encryptedPromises.append(promise) }
     }
 
-    /// Moves all ciphertext OpenSSL produced to the socket and completes the promises of the plaintext it holds.
+    /// Moves all ciphertext OpenSSL produced to the socket (one flush for the batch) and completes the promises of
+    /// the plaintext it holds.
     private func writeOutput(context: ChannelHandlerContext) {
         let promises = encryptedPromises
         encryptedPromises = []
-        guard let output = connection?.takeOutput(allocator: context.channel.allocator) else {
+        let output = connection?.takeOutput() ?? []
+        guard let last = output.last else {
             promises.forEach { $0.succeed() }
             context.flush()
             return
@@ -291,7 +302,8 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 combined = all
             }
         }
-        context.writeAndFlush(wrapOutboundOut(output), promise: combined)
+        for buffer in output.dropLast() { context.write(wrapOutboundOut(buffer), promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(last), promise: combined)
     }
 
     /// Sends close_notify after everything already written, then closes.
@@ -315,11 +327,12 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         timeout?.cancel()
         timeout = nil
         ERR_clear_error()
-        let alert = connection?.takeOutput(allocator: context.channel.allocator)
+        let alert = connection?.takeOutput() ?? []
         failPendingWrites(error)
         context.fireErrorCaught(error)
-        if let alert {
-            context.writeAndFlush(wrapOutboundOut(alert)).assumeIsolated().whenComplete { _ in
+        if let last = alert.last {
+            for buffer in alert.dropLast() { context.write(wrapOutboundOut(buffer), promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(last)).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }
         } else {
