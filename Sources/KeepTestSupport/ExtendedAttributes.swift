@@ -34,7 +34,9 @@ enum ExtendedAttributes {
         let functions = try require()
         let size = functions.list(path, nil, 0)
         guard size > 0 else {
-            if size < 0 && errno != ENOTSUP { throw TestSupportError("llistxattr: \(String(cString: strerror(errno)))") }
+            if size < 0 && errno != ENOTSUP {
+                throw TestSupportError("llistxattr: \(String(cString: strerror(errno)))")
+            }
             return [:]
         }
         var list = [CChar](repeating: 0, count: size)
@@ -46,7 +48,9 @@ enum ExtendedAttributes {
             let length = functions.get(path, name, nil, 0)
             var value = [UInt8](repeating: 0, count: max(length, 0))
             let got = value.withUnsafeMutableBytes { functions.get(path, name, $0.baseAddress, length) }
-            guard length >= 0, got >= 0 else { throw TestSupportError("lgetxattr: \(String(cString: strerror(errno)))") }
+            guard length >= 0, got >= 0 else {
+                throw TestSupportError("lgetxattr: \(String(cString: strerror(errno)))")
+            }
             attributes[rawName.map { UInt8(bitPattern: $0) }] = Array(value.prefix(got))
         }
         return attributes
@@ -56,6 +60,8 @@ enum ExtendedAttributes {
     static func set(_ path: String, _ name: String, _ value: [UInt8]) throws {
         let functions = try require()
         let result = value.withUnsafeBytes { functions.set(path, name, $0.baseAddress, value.count, 0) }
-        guard result == 0 else { throw TestSupportError("lsetxattr \(name) on \(path): \(String(cString: strerror(errno)))") }
+        guard result == 0 else {
+            throw TestSupportError("lsetxattr \(name) on \(path): \(String(cString: strerror(errno)))")
+        }
     }
 }

@@ -34,13 +34,16 @@ public struct Manifest: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        entries.keys.sorted().map { "\($0): \(entries[$0].map(String.init(describing:)) ?? "")" }.joined(separator: "\n")
+        entries.keys.sorted().map { "\($0): \(entries[$0].map(String.init(describing:)) ?? "")" }.joined(
+            separator: "\n")
     }
 }
 
 /// One entry of a `Manifest`.
 public struct ManifestEntry: Sendable, Hashable, CustomStringConvertible {
-    public enum Kind: String, Sendable { case file, directory, symlink, fifo, characterDevice, blockDevice, socket, unknown }
+    public enum Kind: String, Sendable {
+        case file, directory, symlink, fifo, characterDevice, blockDevice, socket, unknown
+    }
 
     public var kind: Kind
     /// Permission bits including set-uid, set-gid and sticky.
@@ -64,11 +67,15 @@ public struct ManifestEntry: Sendable, Hashable, CustomStringConvertible {
     public var hardLinkedTo: String
 
     public var description: String {
-        var text = "\(kind) \(String(mode, radix: 8)) \(uid):\(gid) size \(size) mtime \(mtimeSeconds).\(mtimeNanoseconds)"
+        var text =
+            "\(kind) \(String(mode, radix: 8)) \(uid):\(gid) size \(size) mtime \(mtimeSeconds).\(mtimeNanoseconds)"
         if !linkTarget.isEmpty { text += " -> \(linkTarget)" }
         if rdev != 0 { text += " rdev \(rdev)" }
         if !extendedAttributes.isEmpty {
-            text += " xattrs " + extendedAttributes.keys.sorted().map { "\($0)=\(extendedAttributes[$0] ?? "")" }.joined(separator: ",")
+            text +=
+                " xattrs "
+                + extendedAttributes.keys.sorted().map { "\($0)=\(extendedAttributes[$0] ?? "")" }.joined(
+                    separator: ",")
         }
         if !sha256.isEmpty { text += " sha256 \(sha256.prefix(12))" }
         if !hardLinkedTo.isEmpty { text += " hard link of \(hardLinkedTo)" }
@@ -101,7 +108,9 @@ public func manifest(of directory: String) throws -> Manifest {
             }
         default: break
         }
-        if kind != .directory && info.st_nlink > 1 { inodes[[UInt64(info.st_dev), UInt64(info.st_ino)], default: []].append(key) }
+        if kind != .directory && info.st_nlink > 1 {
+            inodes[[UInt64(info.st_dev), UInt64(info.st_ino)], default: []].append(key)
+        }
         entries[key] = entry
     }
     for paths in inodes.values where paths.count > 1 {

@@ -189,7 +189,8 @@ public final class TestFleet: @unchecked Sendable {
         }
         let process = try ChildProcess(
             executable: Binaries.path(of: "keep-agent"), arguments: ["--config", root + "/\(host).yaml"],
-            environment: environment ?? spec.environment, stdoutPath: root + "/logs/\(host)-\(count).out", stderrPath: root + "/logs/\(host)-\(count).log")
+            environment: environment ?? spec.environment, stdoutPath: root + "/logs/\(host)-\(count).out",
+            stderrPath: root + "/logs/\(host)-\(count).log")
         let previous = lock.withLock {
             let previous = agentProcesses[host]
             agentProcesses[host] = process

@@ -23,7 +23,8 @@ struct RestoreHostileTests {
             ])
             let dotDot = RawTree.encode([.directory([0x2e, 0x2e], subtree: inner)])
             for root in [repeated, dotDot] {
-                let result = try await evil.backUp(fleet, host: "evil-01", trees: [root, inner], chunks: [payload], root: root)
+                let result = try await evil.backUp(
+                    fleet, host: "evil-01", trees: [root, inner], chunks: [payload], root: root)
                 #expect(result.status == 1, "\(result)")
                 let host = try #require(try result.json(Keep_V1_JobResult.self).hosts.first)
                 #expect(host.status == .failed)
@@ -39,7 +40,10 @@ struct RestoreHostileTests {
             let target = try fleet.makeDirectory("target")
             for snapshot in snapshots {
                 let refused = try await fleet.keepctl(
-                    ["restore", "--host", "evil-01", "--snapshot", snapshot.snapshotID, "--to-host", "app-01", "--to", target])
+                    [
+                        "restore", "--host", "evil-01", "--snapshot", snapshot.snapshotID, "--to-host", "app-01",
+                        "--to", target,
+                    ])
                 #expect(refused.status != 0, "\(refused)")
                 #expect(refused.standardError.contains("not complete"), "\(refused)")
             }
@@ -82,11 +86,13 @@ struct RestoreHostileTests {
             // The directory's file would land in `outside` through the symlink: refused, whole or by --path.
             for paths in [[String](), ["--path", "/escape/pwned"]] {
                 let refused = try await fleet.restore(
-                    ["--host", "evil-01", "--snapshot", directorySnapshot, "--to-host", "app-01", "--to", target] + paths,
+                    ["--host", "evil-01", "--snapshot", directorySnapshot, "--to-host", "app-01", "--to", target]
+                        + paths,
                     expecting: 1)
                 #expect(refused.summary.errors.contains { $0.path == "/escape" }, "\(refused.summary.errors)")
                 #expect(refused.summary.files == 0)
-                #expect(try FileManager.default.contentsOfDirectory(atPath: outside).isEmpty, "written through the symlink")
+                #expect(
+                    try FileManager.default.contentsOfDirectory(atPath: outside).isEmpty, "written through the symlink")
                 #expect(try FileManager.default.destinationOfSymbolicLink(atPath: target + "/escape") == outside)
             }
             #expect(try FileManager.default.contentsOfDirectory(atPath: target) == ["escape"])

@@ -51,7 +51,9 @@ enum RawTree {
         }
 
         static func symlink(_ name: String, to target: String) -> Entry {
-            Entry(kind: 3, name: Array(name.utf8), mode: 0o777, size: UInt64(target.utf8.count), symlinkTarget: Array(target.utf8))
+            Entry(
+                kind: 3, name: Array(name.utf8), mode: 0o777, size: UInt64(target.utf8.count),
+                symlinkTarget: Array(target.utf8))
         }
     }
 
@@ -144,7 +146,8 @@ struct FakeAgent {
                 try await session.send(
                     .chunk(
                         ChunkFrame(
-                            id: SHA256.hash(object), type: type, compression: .none, plaintextLength: UInt32(object.count),
+                            id: SHA256.hash(object), type: type, compression: .none,
+                            plaintextLength: UInt32(object.count),
                             payload: payload)))
             }
         }

@@ -54,11 +54,13 @@ struct RestoreTests {
             let dryRun = try await fleet.restore(
                 "--host", "app-01", "--snapshot", snapshot, "--in-place", "--path", selected, "--dry-run")
             #expect(dryRun.dryRun)
-            #expect(dryRun.summary.wouldWrite.contains("file \(selected)/app/secret.key"), "\(dryRun.summary.wouldWrite)")
+            #expect(
+                dryRun.summary.wouldWrite.contains("file \(selected)/app/secret.key"), "\(dryRun.summary.wouldWrite)")
             #expect(dryRun.summary.wouldWrite.contains("file \(selected)/app/app.conf"))
             #expect(try manifest(of: selected) == damaged, "the dry run wrote something")
 
-            let result = try await fleet.restore("--host", "app-01", "--snapshot", snapshot, "--in-place", "--path", selected)
+            let result = try await fleet.restore(
+                "--host", "app-01", "--snapshot", snapshot, "--in-place", "--path", selected)
             #expect(result.summary.errors.isEmpty, "\(result.summary.errors)")
             #expect(try manifest(of: selected).differences(from: before) == [])
             let outsideAfter = try manifest(of: source).filter { !$0.hasPrefix("etc") }

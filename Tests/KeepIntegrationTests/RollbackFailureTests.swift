@@ -8,7 +8,8 @@ import Testing
 /// middle of its commit (the job says who committed; `--resume` finishes it).
 @Suite("Pool rollback failures", .timeLimit(.minutes(3)))
 struct RollbackFailureTests {
-    @Test("one host's pre_rollback hook fails: no host changes, nothing staged remains, the others run rollback_aborted")
+    @Test(
+        "one host's pre_rollback hook fails: no host changes, nothing staged remains, the others run rollback_aborted")
     func preRollbackHookFails() async throws {
         let marker = AgentSpec.fleetPlaceholder
         let agents = TestFleet.pool { spec in
@@ -55,12 +56,14 @@ struct RollbackFailureTests {
 
             let interrupted = try await fleet.keepctl(["rollback", "--pool", "fe-01", "--to", set, "--yes"])
             #expect(interrupted.status == 1, "\(interrupted)")
+            // The job's events as they happened, then its table: web-01 and web-02 committed, web-03 did not.
             let lines = interrupted.standardOutput.split(separator: "\n")
-            let jobLine = try #require(lines.first { $0.hasPrefix("rollback job ") }, "\(interrupted)")
-            let job = String(jobLine.dropFirst("rollback job ".count).dropLast())
+            let tableStart = try #require(lines.firstIndex { $0.hasPrefix("rollback job ") }, "\(interrupted)")
+            let job = String(lines[tableStart].dropFirst("rollback job ".count).dropLast())
             for (host, state) in [("web-01", "committed"), ("web-02", "committed"), ("web-03", "failed")] {
-                let line = lines.first { $0.hasPrefix(host) }
-                #expect(line?.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first == Substring(state), "\(interrupted)")
+                let row = lines[tableStart...].first { $0.hasPrefix(host + " ") }?.split(separator: " ")
+                #expect(row?.dropFirst().first == Substring(state), "\(interrupted)")
+                #expect(lines[..<tableStart].contains { $0.hasPrefix("\(host): \(state)") }, "\(interrupted)")
             }
             #expect(interrupted.standardOutput.contains("keepctl rollback --resume \(job)"), "\(interrupted)")
             #expect(try await fleet.agent("web-03")?.waitForExit(timeout: .seconds(10)) == 70)

@@ -32,7 +32,9 @@ extension TestFleet {
 
     /// Runs `FixtureTree.migrate` on every host of the pool.
     func migratePool() throws {
-        for host in Self.poolHosts { try FixtureTree.migrate(source: sourceDirectory(of: host), etc: etcDirectory(of: host)) }
+        for host in Self.poolHosts {
+            try FixtureTree.migrate(source: sourceDirectory(of: host), etc: etcDirectory(of: host))
+        }
     }
 
     /// `keepctl rollback … --json`, requiring `expectedStatus`.
