@@ -46,7 +46,7 @@ struct RollbackRun {
                 }
             case .rollbackCommit:
                 let staged = try recall()
-                let result = try stager.commit(staged)
+                let result = try commit(staged, with: stager)
                 logger.info(
                     "rollback commit applied",
                     metadata: [
@@ -74,6 +74,21 @@ struct RollbackRun {
             let keepError = error as? KeepError ?? KeepError(.internalError, "\(error)", context: configuration.hostID)
             logger.error("rollback \(command.phase.name) failed: \(keepError)")
             try? await channel.session.send(.error(keepError, requestID: channel.requestID))
+        }
+    }
+
+    /// Commits, or — only when the test-only `KEEP_TEST_CRASH_COMMIT_AFTER=N` is set in the agent's
+    /// environment — applies N live changes and then ends the process at once, as a crash in the middle
+    /// of a commit would: the integration tests use it to check `keepctl rollback --resume`.
+    private func commit(_ staged: StagedRollback, with stager: RollbackStager) throws -> RollbackResult {
+        guard let limit = ProcessInfo.processInfo.environment["KEEP_TEST_CRASH_COMMIT_AFTER"].flatMap(Int.init) else {
+            return try stager.commit(staged)
+        }
+        do {
+            return try stager.commit(staged, stoppingAfter: limit)
+        } catch is SimulatedCrash {
+            logger.critical("KEEP_TEST_CRASH_COMMIT_AFTER=\(limit): ending the agent in the middle of a commit")
+            _exit(70)
         }
     }
 

@@ -62,8 +62,13 @@ struct RestoreCommand: AsyncParsableCommand {
             throw KeepError(.unavailable, "the controller ended the restore without a result")
         }
         progress.finish()
-        if output.json { return try Console.json(result) }
         let summary = result.summary
+        if output.json {
+            // Scripts see per-path failures in the exit status too, not only in the document.
+            try Console.json(result)
+            if !summary.errors.isEmpty { throw ExitCode(1) }
+            return
+        }
         if result.dryRun {
             print("dry run: nothing was written. \(summary.wouldWrite.count) paths would be written:")
             for path in summary.wouldWrite { print("  \(path)") }

@@ -100,7 +100,7 @@ public enum FixtureTree {
         }
     }
 
-    private static func check(_ result: Int32, _ what: String) throws {
+    static func check(_ result: Int32, _ what: String) throws {
         guard result == 0 else { throw TestSupportError("\(what) failed: \(String(cString: strerror(errno)))") }
     }
 }

@@ -39,7 +39,7 @@ public final class TestFleet: @unchecked Sendable {
         _ = try pki.issue(for: PeerIdentity(role: .operator, name: operatorName), validityDays: 30)
         for agent in agents {
             _ = try pki.issue(for: PeerIdentity(role: .agent, name: agent.host, pool: agent.pool), validityDays: 30)
-            for directory in [sourceDirectory(of: agent.host), root + "/hosts/\(agent.host)/root"] {
+            for directory in [sourceDirectory(of: agent.host), etcDirectory(of: agent.host)] {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             }
         }
@@ -81,6 +81,8 @@ public final class TestFleet: @unchecked Sendable {
 
     /// The directory agent `host` backs up.
     public func sourceDirectory(of host: String) -> String { root + "/hosts/\(host)/srv" }
+    /// The `etc` of agent `host`'s inventory root (`passwd`, `group`); backed up when its spec says `backsUpEtc`.
+    public func etcDirectory(of host: String) -> String { root + "/hosts/\(host)/root/etc" }
     public var dataDirectory: String { root + "/data" }
     public var certificateAuthorityPath: String { pki.certificateAuthorityPath }
 
@@ -144,16 +146,25 @@ public final class TestFleet: @unchecked Sendable {
 
     // MARK: Agents
 
-    /// Writes `<host>.yaml` for the current controller port and starts keep-agent.
-    public func startAgent(_ host: String, preBackupHook: [String]?? = nil) async throws {
+    /// Writes `<host>.yaml` for the current controller port and starts keep-agent. `preBackupHook` and
+    /// `environment` replace the spec's when given (`.some(nil)` removes the hook).
+    public func startAgent(
+        _ host: String, preBackupHook: [String]?? = nil, environment: [String: String]? = nil
+    ) async throws {
         guard let spec = agents.first(where: { $0.host == host }) else {
             throw TestSupportError("no agent \(host) in this fleet")
         }
-        let hook = preBackupHook ?? spec.preBackupHook
+        let hookCommands: [(String, [String]?)] = [
+            ("pre_backup", preBackupHook ?? spec.preBackupHook), ("pre_rollback", spec.preRollbackHook),
+            ("post_rollback", spec.postRollbackHook), ("rollback_aborted", spec.rollbackAbortedHook),
+        ]
         var hooks = ""
-        if let hook {
-            hooks = "hooks:\n  pre_backup:\n    command: \(Self.yamlList(hook))\n    timeout: 60\n"
+        for case (let name, let command?) in hookCommands {
+            let arguments = command.map { $0.replacingOccurrences(of: AgentSpec.fleetPlaceholder, with: root) }
+            hooks += "  \(name):\n    command: \(Self.yamlList(arguments))\n    timeout: 60\n"
         }
+        if !hooks.isEmpty { hooks = "hooks:\n" + hooks }
+        let configPaths = spec.backsUpEtc ? "[hosts/\(spec.host)/root/etc]" : "[]"
         try write(
             """
             controller: 127.0.0.1:\(port)
@@ -166,7 +177,7 @@ public final class TestFleet: @unchecked Sendable {
               ca: pki/ca.pem
             sources:
               - path: hosts/\(spec.host)/srv
-            config_paths: []
+            config_paths: \(configPaths)
             inventory:
               root: hosts/\(spec.host)/root
               command_timeout: 5
@@ -178,7 +189,8 @@ public final class TestFleet: @unchecked Sendable {
         }
         let process = try ChildProcess(
             executable: Binaries.path(of: "keep-agent"), arguments: ["--config", root + "/\(host).yaml"],
-            stdoutPath: root + "/logs/\(host)-\(count).out", stderrPath: root + "/logs/\(host)-\(count).log")
+            environment: environment ?? spec.environment, stdoutPath: root + "/logs/\(host)-\(count).out",
+            stderrPath: root + "/logs/\(host)-\(count).log")
         let previous = lock.withLock {
             let previous = agentProcesses[host]
             agentProcesses[host] = process
