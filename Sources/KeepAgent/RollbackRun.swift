@@ -59,8 +59,10 @@ struct RollbackRun {
                             + result.errors.prefix(5).map(\.description).joined(separator: "; "),
                         context: configuration.hostID, hint: "fix them, then keepctl rollback --resume \(command.jobID)")
                 }
-                forget()
+                // The record stays until the post-rollback hook succeeded, so a failed hook can be retried
+                // with --resume (the commit itself is idempotent).
                 if let hook = configuration.hooks.postRollback { try await HookRunner.run(hook, name: "post_rollback") }
+                forget()
             case .rollbackAbort:
                 if let staged = try? recall() { try stager.abort(staged) }
                 forget()
