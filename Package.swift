@@ -139,6 +139,7 @@ let package = Package(
             dependencies: [
                 "KeepTestSupport", "KeepCore", "KeepCrypto", "KeepProtocol", "KeepTransport",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

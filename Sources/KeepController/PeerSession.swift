@@ -23,7 +23,8 @@ struct PeerSession {
             try? await connection.channel.channel.close()
             return
         }
-        let logger = services.logger.with(metadata: ["peer": "\(tls.peer.commonName)", "remote": "\(connection.remoteAddress)"])
+        var logger = services.logger.with(metadata: ["peer": "\(tls.peer.commonName)", "remote": "\(connection.remoteAddress)"])
+        if tls.peer.role == .agent { logger[metadataKey: "host"] = "\(tls.peer.name)" }
         do {
             try await connection.channel.executeThenClose { inbound, outbound in
                 try await run(connection: connection, tls: tls, inbound: inbound, outbound: outbound, logger: logger)
