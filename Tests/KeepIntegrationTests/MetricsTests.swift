@@ -64,6 +64,13 @@ struct MetricsTests {
                 return samples["keep_agents_connected{pool=\"fe-01\"}"] == 1
             }
 
+            // Plain HTTP to the TLS port: refused during the handshake, and counted.
+            _ = try? MetricsHTTP.request("/", port: fleet.port)
+            try await waitUntil("the refused session is counted") {
+                let samples = MetricsHTTP.samples(try MetricsHTTP.request("/metrics", port: port).body)
+                return samples["keep_sessions_refused_total{reason=\"tls\"}"] == 1
+            }
+
             #expect(try MetricsHTTP.request("/", port: port).status == 404)
             #expect(try MetricsHTTP.request("/metrics/../etc/passwd", port: port).status == 404)
             #expect(try MetricsHTTP.request("/metrics", method: "POST", port: port).status == 405)
