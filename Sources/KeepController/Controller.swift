@@ -30,9 +30,10 @@ public struct Controller: Sendable {
     /// How long a stop waits for sessions to close before it goes on regardless.
     static let sessionGrace: Duration = .seconds(5)
 
-    /// Serves until the task is cancelled (SIGTERM/SIGINT in keep-controller), then stops cleanly:
-    /// no new connections, running jobs recorded as interrupted, sessions closed, the open pack
-    /// flushed. With `NOTIFY_SOCKET` set, systemd hears `READY=1` once it listens and `STOPPING=1`.
+    /// Serves until the task is cancelled (SIGTERM/SIGINT in keep-controller) or the listener fails,
+    /// then stops cleanly: no new connections, running jobs recorded as interrupted, sessions closed,
+    /// the open pack flushed. With `NOTIFY_SOCKET` set, systemd hears `READY=1` once it listens and
+    /// `STOPPING=1` when it stops.
     public func run() async throws {
         let services = try await openServices()
         let tls = try TLSContext.server(
@@ -56,13 +57,26 @@ public struct Controller: Sendable {
         notifySystemd("READY=1")
         // Unstructured on purpose: cancelling `run` starts the stop sequence, which decides when
         // the sessions end — after the running jobs are recorded as interrupted.
-        let serving = Task { await Self.accept(server, session: PeerSession(services: services), logger: logger) }
+        let (listenerEnded, listenerEndedContinuation) = AsyncStream<Never>.makeStream()
+        let serving = Task {
+            await Self.accept(server, session: PeerSession(services: services), logger: logger)
+            listenerEndedContinuation.finish()
+        }
         let scraping = metrics.map { server in Task { await server.serve() } }
-        await Self.waitUntilCancelled()
+        await withTaskCancellationHandler {
+            for await _ in listenerEnded {}
+        } onCancel: {
+            listenerEndedContinuation.finish()
+        }
         // The stop writes to the catalog, which a cancelled task could not do reliably.
         await Task {
             await stop(server: server, serving: serving, metrics: metrics, scraping: scraping, services: services)
         }.value
+        guard Task.isCancelled else {
+            throw KeepError(
+                .unavailable, "the listener on \(configuration.listenAddress):\(port) stopped unexpectedly",
+                hint: "see the log above; restart keep-controller")
+        }
     }
 
     private static func accept(_ server: Listener.Server, session: PeerSession, logger: Logger) async {
@@ -165,16 +179,6 @@ public struct Controller: Sendable {
         return ControllerServices(
             name: configuration.name, catalog: catalog, store: store, registry: AgentRegistry(), jobs: jobs,
             logger: logger)
-    }
-
-    /// Returns once the current task is cancelled.
-    private static func waitUntilCancelled() async {
-        let (stream, continuation) = AsyncStream<Never>.makeStream()
-        await withTaskCancellationHandler {
-            for await _ in stream {}
-        } onCancel: {
-            continuation.finish()
-        }
     }
 
     /// Waits for `task` at most `timeout`; true if it ended in time. The task is not cancelled.

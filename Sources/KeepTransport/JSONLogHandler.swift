@@ -52,7 +52,8 @@ public struct JSONLogHandler: LogHandler {
         case .stringConvertible(let convertible): quoted(convertible.description)
         case .array(let values): "[" + values.map(json).joined(separator: ",") + "]"
         case .dictionary(let entries):
-            "{" + entries.keys.sorted().map { key in quoted(key) + ":" + json(entries[key] ?? .string("")) }
+            "{"
+                + entries.keys.sorted().map { key in quoted(key) + ":" + json(entries[key] ?? .string("")) }
                 .joined(separator: ",") + "}"
         }
     }

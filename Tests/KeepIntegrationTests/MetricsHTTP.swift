@@ -46,7 +46,9 @@ enum MetricsHTTP {
         let head = String(text[..<split.lowerBound])
         let statusLine = head.split(separator: "\r\n").first ?? ""
         let parts = statusLine.split(separator: " ")
-        guard parts.count >= 2, let status = Int(parts[1]) else { throw TestSupportError("bad status line: \(statusLine)") }
+        guard parts.count >= 2, let status = Int(parts[1]) else {
+            throw TestSupportError("bad status line: \(statusLine)")
+        }
         return Response(status: status, headers: head, body: String(text[split.upperBound...]))
     }
 

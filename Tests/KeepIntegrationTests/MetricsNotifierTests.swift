@@ -60,8 +60,12 @@ struct MetricsNotifierTests {
     func noSocket() throws {
         #expect(try SystemdNotifier.notify("READY=1", environment: [:]) == false)
         let missing = NSTemporaryDirectory() + "keep-notify-missing-\(UInt32.random(in: 0...UInt32.max)).sock"
-        #expect(throws: KeepError.self) { try SystemdNotifier.notify("READY=1", environment: ["NOTIFY_SOCKET": missing]) }
-        #expect(throws: KeepError.self) { try SystemdNotifier.notify("READY=1", environment: ["NOTIFY_SOCKET": "relative"]) }
+        #expect(throws: KeepError.self) {
+            try SystemdNotifier.notify("READY=1", environment: ["NOTIFY_SOCKET": missing])
+        }
+        #expect(throws: KeepError.self) {
+            try SystemdNotifier.notify("READY=1", environment: ["NOTIFY_SOCKET": "relative"])
+        }
     }
 
     @Test("a JSON log line escapes quotes, newlines and control characters and keeps nested metadata")

@@ -19,7 +19,8 @@ struct MetricsTests {
     static func startWithMetrics(_ fleet: TestFleet, arguments: [String] = []) async throws -> Int {
         await fleet.stopController()
         try await fleet.startController(extraConfiguration: metricsConfiguration, arguments: arguments)
-        let text = String(decoding: FileManager.default.contents(atPath: fleet.root + "/metrics.port") ?? Data(), as: UTF8.self)
+        let text = String(
+            decoding: FileManager.default.contents(atPath: fleet.root + "/metrics.port") ?? Data(), as: UTF8.self)
         let port = try #require(Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), "metrics.port: '\(text)'")
         for agent in fleet.agents { try await fleet.startAgent(agent.host) }
         try await fleet.waitForAgents(Set(fleet.agents.map(\.host)))
