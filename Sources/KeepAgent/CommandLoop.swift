@@ -64,6 +64,15 @@ struct CommandLoop {
     private static func execute(
         _ body: Keep_V1_Envelope.OneOf_Body, channel: CommandChannel, configuration: AgentConfiguration, logger: Logger
     ) async {
+        // Every line a command logs, down to the archiver's, names its job and this host.
+        var logger = logger
+        logger[metadataKey: "host"] = "\(configuration.hostID)"
+        switch body {
+        case .backupCommand(let command): logger[metadataKey: "job"] = "\(command.jobID)"
+        case .restoreCommand(let command): logger[metadataKey: "job"] = "\(command.jobID)"
+        case .rollbackCommand(let command): logger[metadataKey: "job"] = "\(command.jobID)"
+        default: break
+        }
         switch body {
         case .backupCommand(let command):
             await BackupRun(configuration: configuration, channel: channel, command: command, logger: logger).run()

@@ -9,6 +9,7 @@ struct BackupCoordinator {
     let catalog: any Catalog
     let store: ObjectStore
     let registry: AgentRegistry
+    let jobs: JobBoard
     let logger: Logger
 
     /// Which hosts a request covers.
@@ -37,7 +38,7 @@ struct BackupCoordinator {
         let now = Clock.unixSeconds()
         let jobID = JobID.generate(at: now, random: UInt32.random(in: 0...UInt32.max))
         let setID = BackupSetID.generate(at: now, random: UInt32.random(in: 0...UInt32.max))
-        try await catalog.createJob(
+        try await jobs.begin(
             JobRecord(id: jobID, kind: "backup", scope: scope.description, requestedBy: requestedBy.commonName, created: now, status: .running))
         try await catalog.createSet(
             BackupSetRecord(
@@ -58,8 +59,7 @@ struct BackupCoordinator {
 
         let succeeded = results.filter { $0.status == .ok }.count
         let status: RecordStatus = succeeded == results.count ? .complete : succeeded == 0 ? .failed : .partial
-        try await catalog.finishSet(setID, status: status, at: Clock.unixSeconds())
-        try await catalog.finishJob(jobID, status: status, at: Clock.unixSeconds())
+        try await jobs.finish(jobID, status: status, set: setID)
         await audit.record(.jobFinished, message: "backup \(status.rawValue): \(succeeded) of \(results.count) hosts backed up")
         return .with {
             $0.jobID = jobID.rawValue
@@ -95,6 +95,7 @@ struct BackupCoordinator {
                 .hostFinished, host: host.id,
                 message: "snapshot \(snapshotID): \(result.files) files, \(result.bytesSent) bytes sent, \(result.bytesNewStored) new")
         } else {
+            ControllerMetrics.count(KeepError(result.error))
             await audit.record(.hostFailed, host: host.id, message: KeepError(result.error).description)
         }
         return result

@@ -17,6 +17,8 @@ public struct ControllerConfiguration: Sendable, Decodable {
     public var passphraseFile: String?
     /// Where the controller writes the port it listens on once it is ready (optional; used by scripts).
     public var readyFile: String?
+    /// The Prometheus endpoint (`metrics:`); off when absent.
+    public var metrics: MetricsEndpoint?
 
     public struct TLSFiles: Sendable, Decodable {
         public var certificate: String
@@ -26,8 +28,29 @@ public struct ControllerConfiguration: Sendable, Decodable {
         public var crl: String?
     }
 
+    /// `metrics: {listen: 127.0.0.1, port: 9464}`: where `GET /metrics` answers in the Prometheus
+    /// text format. Port 0 picks a free port (logged, and written to `ready_file` when given).
+    public struct MetricsEndpoint: Sendable, Decodable {
+        public var listenAddress: String
+        public var port: Int
+        /// Where the controller writes the metrics port once it listens (optional; for scripts and tests).
+        public var readyFile: String?
+
+        enum CodingKeys: String, CodingKey {
+            case listen, port
+            case readyFile = "ready_file"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            listenAddress = try container.decodeIfPresent(String.self, forKey: .listen) ?? "127.0.0.1"
+            port = try container.decodeIfPresent(Int.self, forKey: .port) ?? 9464
+            readyFile = try container.decodeIfPresent(String.self, forKey: .readyFile)
+        }
+    }
+
     enum CodingKeys: String, CodingKey {
-        case name, listen, port, data, tls
+        case name, listen, port, data, tls, metrics
         case passphraseFile = "passphrase_file"
         case readyFile = "ready_file"
     }
@@ -41,6 +64,7 @@ public struct ControllerConfiguration: Sendable, Decodable {
         tls = try container.decode(TLSFiles.self, forKey: .tls)
         passphraseFile = try container.decodeIfPresent(String.self, forKey: .passphraseFile)
         readyFile = try container.decodeIfPresent(String.self, forKey: .readyFile)
+        metrics = try container.decodeIfPresent(MetricsEndpoint.self, forKey: .metrics)
     }
 
     /// Reads and validates a configuration file.
@@ -55,6 +79,12 @@ public struct ControllerConfiguration: Sendable, Decodable {
         configuration.tls.crl = configuration.tls.crl.map(resolve)
         configuration.passphraseFile = configuration.passphraseFile.map(resolve)
         configuration.readyFile = configuration.readyFile.map(resolve)
+        if let metricsReadyFile = configuration.metrics?.readyFile {
+            configuration.metrics?.readyFile = resolve(metricsReadyFile)
+        }
+        if let port = configuration.metrics?.port, !(0...65535).contains(port) {
+            throw KeepError(.configuration, "metrics port \(port) is not a TCP port", context: path)
+        }
         guard Name.isValid(configuration.name) else {
             throw KeepError(.configuration, "invalid controller name '\(configuration.name)'", context: path)
         }

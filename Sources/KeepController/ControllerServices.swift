@@ -7,18 +7,20 @@ struct ControllerServices: Sendable {
     let catalog: any Catalog
     let store: ObjectStore
     let registry: AgentRegistry
+    let jobs: JobBoard
     let gate = JobGate()
     let logger: Logger
 
     var backups: BackupCoordinator {
-        BackupCoordinator(catalog: catalog, store: store, registry: registry, logger: logger)
+        BackupCoordinator(catalog: catalog, store: store, registry: registry, jobs: jobs, logger: logger)
     }
 
     var operators: OperatorService {
         OperatorService(
             catalog: catalog, store: store, registry: registry, backups: backups,
-            restores: RestoreCoordinator(catalog: catalog, store: store, registry: registry, logger: logger),
-            rollbacks: RollbackCoordinator(catalog: catalog, store: store, registry: registry, backups: backups, logger: logger),
+            restores: RestoreCoordinator(catalog: catalog, store: store, registry: registry, jobs: jobs, logger: logger),
+            rollbacks: RollbackCoordinator(
+                catalog: catalog, store: store, registry: registry, backups: backups, jobs: jobs, logger: logger),
             gate: gate, logger: logger)
     }
 }

@@ -49,7 +49,12 @@ struct HostBackup {
             for await frame in frames {
                 switch frame {
                 case .chunk(let chunk):
-                    bytesNew += try await store.ingest(chunk, pool: link.pool)
+                    ControllerMetrics.chunksReceived.increment()
+                    ControllerMetrics.bytesReceived.increment(by: chunk.payload.readableBytes)
+                    let added = try await store.ingest(chunk, pool: link.pool)
+                    if added == 0 { ControllerMetrics.chunksDeduplicated.increment() }
+                    ControllerMetrics.bytesStored.increment(by: added)
+                    bytesNew += added
                 case .control(let envelope):
                     switch envelope.body {
                     case .haveChunksRequest(let request):
@@ -103,6 +108,7 @@ struct HostBackup {
             return id
         }
         let present = try await store.existing(ids, inPool: link.pool)
+        ControllerMetrics.chunksDeduplicated.increment(by: present.count)
         var bitmap = [UInt8](repeating: 0, count: (ids.count + 7) / 8)
         for (index, id) in ids.enumerated() where present.contains(id) {
             bitmap[index / 8] |= 1 << UInt8(index % 8)

@@ -106,6 +106,7 @@ actor ObjectStore {
         _ sealed: SealedPack, references: [ChunkID: Set<String>], backend: any PackBackend, catalog: any Catalog
     ) async throws {
         try await backend.write(packID: sealed.packID, contents: sealed.bytes)
+        ControllerMetrics.packsWritten.increment()
         let locations = sealed.entries.map { entry in
             ChunkLocation(
                 id: entry.id, packID: sealed.packID, offset: entry.offset, length: entry.length,

@@ -93,6 +93,7 @@ struct OperatorService {
                 throw KeepError(.protocolViolation, "\(envelope.body?.messageName ?? "empty message") is not a request")
             }
         } catch {
+            ControllerMetrics.count(error)
             let keepError = error as? KeepError ?? KeepError(.internalError, "\(error)")
             await reply(.error(Keep_V1_Error(keepError)))
         }

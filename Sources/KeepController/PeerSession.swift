@@ -17,12 +17,14 @@ struct PeerSession {
         do {
             tls = try await connection.handshake.get()
         } catch {
+            ControllerMetrics.sessionRefused(reason: "tls").increment()
             services.logger.warning(
                 "refused a connection: \(error)", metadata: ["remote": "\(connection.remoteAddress)"])
             try? await connection.channel.channel.close()
             return
         }
-        let logger = services.logger.with(metadata: ["peer": "\(tls.peer.commonName)", "remote": "\(connection.remoteAddress)"])
+        var logger = services.logger.with(metadata: ["peer": "\(tls.peer.commonName)", "remote": "\(connection.remoteAddress)"])
+        if tls.peer.role == .agent { logger[metadataKey: "host"] = "\(tls.peer.name)" }
         do {
             try await connection.channel.executeThenClose { inbound, outbound in
                 try await run(connection: connection, tls: tls, inbound: inbound, outbound: outbound, logger: logger)
@@ -41,6 +43,7 @@ struct PeerSession {
                 peer: tls.peer, configuration: .init(controllerName: services.name),
                 sessionID: "\(tls.peer.name)-\(UInt32.random(in: 0...UInt32.max))", now: .now()))
         let link = NIOLockedValueBox<AgentLink?>(nil)
+        let isEstablished = NIOLockedValueBox(false)
         let perform = { @Sendable (actions: [ControllerSessionStateMachine.Action]) async -> Bool in
             for action in actions {
                 switch action {
@@ -49,11 +52,18 @@ struct PeerSession {
                 case .raiseFrameLimit(let length):
                     connection.raiseFrameLimit(to: length)
                 case .established(let hello):
+                    isEstablished.withLockedValue { $0 = true }
                     await established(hello, tls: tls, connection: connection, outbound: outbound, link: link, logger: logger)
                 case .deliver(let frame):
                     await deliver(frame, tls: tls, link: link.withLockedValue { $0 }, outbound: outbound, logger: logger)
                 case .close(let error):
-                    if let error { logger.warning("closing session: \(error)") }
+                    if let error {
+                        logger.warning("closing session: \(error)")
+                        ControllerMetrics.count(error)
+                        if !isEstablished.withLockedValue({ $0 }) {
+                            ControllerMetrics.sessionRefused(reason: error.code.description).increment()
+                        }
+                    }
                     connection.channel.channel.close(promise: nil)
                     return true
                 }
@@ -111,6 +121,7 @@ struct PeerSession {
                     lastSeen: now, softwareVersion: hello.softwareVersion, protocolVersion: hello.version,
                     capabilities: hello.capabilities, remoteAddress: connection.remoteAddress))
         } catch {
+            ControllerMetrics.count(error)
             logger.error("cannot record the agent in the catalog: \(error)")
         }
         logger.info("agent connected", metadata: ["pool": "\(agent.pool)", "version": "\(hello.softwareVersion)"])

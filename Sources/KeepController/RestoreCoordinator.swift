@@ -11,6 +11,7 @@ struct RestoreCoordinator {
     let catalog: any Catalog
     let store: ObjectStore
     let registry: AgentRegistry
+    let jobs: JobBoard
     let logger: Logger
 
     func run(
@@ -36,7 +37,7 @@ struct RestoreCoordinator {
         }
         let now = Clock.unixSeconds()
         let jobID = JobID.generate(at: now, random: UInt32.random(in: 0...UInt32.max))
-        try await catalog.createJob(
+        try await jobs.begin(
             JobRecord(id: jobID, kind: request.dryRun ? "restore-dry-run" : "restore", scope: "host:\(receiver)",
                       requestedBy: requestedBy.commonName, created: now, status: .running))
         let audit = JobAudit(catalog: catalog, jobID: jobID, setID: snapshot.setID, logger: logger, events: events)
@@ -70,7 +71,7 @@ struct RestoreCoordinator {
                     return nil
                 })
             let status: RecordStatus = summary.errors.isEmpty ? .complete : .partial
-            try await catalog.finishJob(jobID, status: status, at: Clock.unixSeconds())
+            try await jobs.finish(jobID, status: status)
             await audit.record(
                 .jobFinished, host: receiver,
                 message: "restore \(status.rawValue): \(summary.files) files, \(summary.bytes) bytes, \(summary.errors.count) errors")
@@ -82,7 +83,7 @@ struct RestoreCoordinator {
                 $0.summary = summary
             }
         } catch {
-            try? await catalog.finishJob(jobID, status: .failed, at: Clock.unixSeconds())
+            _ = try? await jobs.finish(jobID, status: .failed)
             await audit.record(.hostFailed, host: receiver, message: "restore failed: \(error)")
             throw error
         }

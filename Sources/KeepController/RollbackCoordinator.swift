@@ -17,6 +17,7 @@ struct RollbackCoordinator {
     let store: ObjectStore
     let registry: AgentRegistry
     let backups: BackupCoordinator
+    let jobs: JobBoard
     let logger: Logger
 
     /// One host of the rollback.
@@ -38,7 +39,7 @@ struct RollbackCoordinator {
         let targets = try await targets(pool: request.pool, set: setID, hosts: request.hosts)
         let now = Clock.unixSeconds()
         let jobID = JobID.generate(at: now, random: UInt32.random(in: 0...UInt32.max))
-        try await catalog.createJob(
+        try await jobs.begin(
             JobRecord(
                 id: jobID, kind: request.dryRun ? "rollback-dry-run" : "rollback", scope: "pool:\(request.pool) set:\(setID)",
                 requestedBy: requestedBy.commonName, created: now, status: .running))
@@ -68,7 +69,7 @@ struct RollbackCoordinator {
                         $0.plan = plans[target.host] ?? .init()
                     }
                 }
-                try await catalog.finishJob(jobID, status: .complete, at: Clock.unixSeconds())
+                try await jobs.finish(jobID, status: .complete)
                 await audit.record(.jobFinished, message: "dry run: nothing was changed")
                 return result
             }
@@ -112,7 +113,7 @@ struct RollbackCoordinator {
                         if let error = failures[target.host] { $0.error = Keep_V1_Error(error) }
                     }
                 }
-                try await catalog.finishJob(jobID, status: .failed, at: Clock.unixSeconds())
+                try await jobs.finish(jobID, status: .failed)
                 await audit.record(.jobFinished, message: "rollback aborted: no host was changed")
                 return result
             }
@@ -121,7 +122,7 @@ struct RollbackCoordinator {
             result.committed = result.hosts.allSatisfy { $0.state == "committed" }
             return result
         } catch {
-            try? await catalog.finishJob(jobID, status: .failed, at: Clock.unixSeconds())
+            _ = try? await jobs.finish(jobID, status: .failed)
             await audit.record(.jobFinished, message: "rollback failed: \(error)")
             throw error
         }
@@ -153,7 +154,7 @@ struct RollbackCoordinator {
             }
             targets.append(Target(snapshot: snapshot, root: root, link: link))
         }
-        try await catalog.finishJob(jobID, status: .running, at: Clock.unixSeconds())
+        try await jobs.resume(jobID, kind: job.kind)
         let audit = JobAudit(catalog: catalog, jobID: jobID, setID: targets[0].snapshot.setID, logger: logger, events: events)
         await audit.record(.jobStarted, message: "\(requestedBy.commonName) resumed rollback \(jobID)")
         let committed = Set(states.filter { $0.state == "committed" }.map(\.host))
@@ -195,7 +196,7 @@ struct RollbackCoordinator {
             hosts.append(host)
         }
         let allCommitted = hosts.allSatisfy { $0.state == "committed" }
-        try await catalog.finishJob(jobID, status: allCommitted ? .complete : .partial, at: Clock.unixSeconds())
+        try await jobs.finish(jobID, status: allCommitted ? .complete : .partial)
         await audit.record(
             .jobFinished,
             message: allCommitted

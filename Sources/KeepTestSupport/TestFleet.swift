@@ -92,8 +92,11 @@ public final class TestFleet: @unchecked Sendable {
     // MARK: Controller
 
     /// Starts keep-controller and waits (bounded) for its ready file. `port` 0 picks a free port;
-    /// pass the previous `port` to restart it where the agents expect it.
-    public func startController(port requested: Int = 0, extraConfiguration: String = "") async throws {
+    /// pass the previous `port` to restart it where the agents expect it. `arguments` go to
+    /// keep-controller after `--config` (e.g. `--log-format json`).
+    public func startController(port requested: Int = 0, extraConfiguration: String = "", arguments: [String] = [])
+        async throws
+    {
         let readyFile = root + "/controller.port"
         try? FileManager.default.removeItem(atPath: readyFile)
         try write(
@@ -115,7 +118,7 @@ public final class TestFleet: @unchecked Sendable {
             return starts
         }
         let process = try ChildProcess(
-            executable: Binaries.path(of: "keep-controller"), arguments: ["--config", root + "/controller.yaml"],
+            executable: Binaries.path(of: "keep-controller"), arguments: ["--config", root + "/controller.yaml"] + arguments,
             stdoutPath: root + "/logs/controller-\(count).out", stderrPath: root + "/logs/controller-\(count).log")
         lock.withLock { controllerProcess = process }
         var port = 0

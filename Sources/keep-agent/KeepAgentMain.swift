@@ -13,14 +13,10 @@ struct KeepAgentMain: AsyncParsableCommand {
 
     @Option(help: "Path of agent.yaml.") var config: String
     @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel: Logger.Level = .info
+    @Option(help: "text (for people) or json (one object per line, for log shippers).") var logFormat: LogFormat = .text
 
     func run() async throws {
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        logFormat.bootstrap(level: logLevel)
         let logger = Logger(label: "keep-agent")
         do {
             let agent = Agent(configuration: try AgentConfiguration.load(path: config), logger: logger)
@@ -33,3 +29,4 @@ struct KeepAgentMain: AsyncParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension LogFormat: ExpressibleByArgument {}

@@ -3,6 +3,8 @@ import KeepController
 import KeepCore
 import KeepTransport
 import Logging
+import Metrics
+import Prometheus
 
 @main
 struct KeepControllerMain: AsyncParsableCommand {
@@ -13,17 +15,21 @@ struct KeepControllerMain: AsyncParsableCommand {
 
     @Option(help: "Path of controller.yaml.") var config: String
     @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel: Logger.Level = .info
+    @Option(help: "text (for people) or json (one object per line, for log shippers).") var logFormat: LogFormat = .text
 
     func run() async throws {
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        logFormat.bootstrap(level: logLevel)
         let logger = Logger(label: "keep-controller")
         do {
-            let controller = Controller(configuration: try ControllerConfiguration.load(path: config), logger: logger)
+            let configuration = try ControllerConfiguration.load(path: config)
+            var exposition: @Sendable () -> [UInt8] = { [] }
+            if configuration.metrics != nil {
+                // Once per process, before the controller makes its first metric.
+                let registry = PrometheusCollectorRegistry()
+                MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+                exposition = { registry.emitToBuffer() }
+            }
+            let controller = Controller(configuration: configuration, logger: logger, metricsExposition: exposition)
             try await ProcessLifecycle.runUntilTerminated { try await controller.run() }
         } catch let error as KeepError {
             logger.critical("\(error)")
@@ -33,3 +39,4 @@ struct KeepControllerMain: AsyncParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension LogFormat: ExpressibleByArgument {}
