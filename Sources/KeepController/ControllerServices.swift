@@ -8,7 +8,6 @@ struct ControllerServices: Sendable {
     let store: ObjectStore
     let registry: AgentRegistry
     let jobs: JobBoard
-    let gate = JobGate()
     let logger: Logger
 
     var backups: BackupCoordinator {
@@ -21,7 +20,7 @@ struct ControllerServices: Sendable {
             restores: RestoreCoordinator(catalog: catalog, store: store, registry: registry, jobs: jobs, logger: logger),
             rollbacks: RollbackCoordinator(
                 catalog: catalog, store: store, registry: registry, backups: backups, jobs: jobs, logger: logger),
-            gate: gate, logger: logger)
+            jobs: jobs, logger: logger)
     }
 }
 

@@ -5,19 +5,45 @@ import KeepCore
 /// than in the catalog directly, which feeds the `keep_jobs_*` metrics and lets a shutdown record
 /// every running job as interrupted before the sessions close: once `stop()` ran, the failures that
 /// follow from closing the sessions do not overwrite `interrupted` with `failed`.
+///
+/// It also keeps prune and the other jobs apart: a prune frees objects no complete snapshot
+/// references, so it must not run while a backup uploads objects no snapshot references *yet*, nor
+/// while a restore reads.
 actor JobBoard {
     private let catalog: any Catalog
     /// Running job ids with their kind.
     private var running: [JobID: String] = [:]
     private var stopping = false
+    private var pruning = false
 
     init(catalog: any Catalog) {
         self.catalog = catalog
     }
 
-    /// Records a new running job.
+    /// Records a new running job; refused while a prune runs.
     func begin(_ job: JobRecord) async throws {
+        guard !pruning else {
+            throw KeepError(.conflict, "a prune is running", hint: "wait for it to finish, then try again")
+        }
         try await catalog.createJob(job)
+        running[job.id] = job.kind
+        updateRunning(kind: job.kind)
+    }
+
+    /// Records a prune job; refused while any other job runs. End it with `finish`.
+    func beginPrune(_ job: JobRecord) async throws {
+        guard !pruning else { throw KeepError(.conflict, "a prune is already running") }
+        guard running.isEmpty else {
+            throw KeepError(
+                .conflict, "\(running.count) jobs are running", hint: "prune when no backup, restore or rollback runs")
+        }
+        pruning = true
+        do {
+            try await catalog.createJob(job)
+        } catch {
+            pruning = false
+            throw error
+        }
         running[job.id] = job.kind
         updateRunning(kind: job.kind)
     }
@@ -35,6 +61,7 @@ actor JobBoard {
     func finish(_ id: JobID, status: RecordStatus, set: BackupSetID? = nil) async throws -> Bool {
         guard !stopping else { return false }
         let kind = running.removeValue(forKey: id)
+        if kind == "prune" { pruning = false }
         if let kind {
             ControllerMetrics.jobsFinished(kind: kind, status: status.rawValue).increment()
             updateRunning(kind: kind)

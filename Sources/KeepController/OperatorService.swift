@@ -14,7 +14,7 @@ struct OperatorService {
     let backups: BackupCoordinator
     let restores: RestoreCoordinator
     let rollbacks: RollbackCoordinator
-    let gate: JobGate
+    let jobs: JobBoard
     let logger: Logger
 
     /// Handles one request; `reply` writes a response frame.
@@ -28,35 +28,21 @@ struct OperatorService {
                 await reply(.listAgentsResponse(try await listAgents(pool: request.pool.nonEmpty)))
             case .startBackupRequest(let request):
                 let scope = try scope(of: request)
-                let result = try await gate.job {
-                    try await backups.run(
-                        scope: scope, label: request.label, requestedBy: operatorIdentity,
-                        events: { event in await reply(.jobEvent(event)) })
-                }
+                let result = try await backups.run(
+                    scope: scope, label: request.label, requestedBy: operatorIdentity,
+                    events: { event in await reply(.jobEvent(event)) })
                 await reply(.jobResult(result))
             case .restoreRequest(let request):
-                let result = try await gate.job {
-                    try await restores.run(
-                        request, requestedBy: operatorIdentity, events: { event in await reply(.jobEvent(event)) })
-                }
+                let result = try await restores.run(
+                    request, requestedBy: operatorIdentity, events: { event in await reply(.jobEvent(event)) })
                 await reply(.restoreResult(result))
             case .rollbackRequest(let request):
-                let result = try await gate.job {
-                    try await rollbacks.run(
-                        request, requestedBy: operatorIdentity, events: { event in await reply(.jobEvent(event)) })
-                }
+                let result = try await rollbacks.run(
+                    request, requestedBy: operatorIdentity, events: { event in await reply(.jobEvent(event)) })
                 await reply(.rollbackResult(result))
             case .pruneRequest(let request):
-                try await gate.beginPrune()
-                do {
-                    let response = try await Pruner(catalog: catalog, store: store, logger: logger)
-                        .prune(request, requestedBy: operatorIdentity)
-                    await gate.endPrune()
-                    await reply(.pruneResponse(response))
-                } catch {
-                    await gate.endPrune()
-                    throw error
-                }
+                let pruner = Pruner(catalog: catalog, store: store, jobs: jobs, logger: logger)
+                await reply(.pruneResponse(try await pruner.prune(request, requestedBy: operatorIdentity)))
             case .diffRequest(let request):
                 await reply(.diffResponse(try await DiffService(catalog: catalog, store: store).diff(request)))
             case .listSetsRequest(let request):

@@ -14,9 +14,33 @@ import Logging
 struct Pruner {
     let catalog: any Catalog
     let store: ObjectStore
+    let jobs: JobBoard
     let logger: Logger
 
+    /// Runs the prune as a job of its own (in the audit log; no other job runs meanwhile).
     func prune(_ request: Keep_V1_PruneRequest, requestedBy: PeerIdentity) async throws -> Keep_V1_PruneResponse {
+        let now = Clock.unixSeconds()
+        let jobID = JobID.generate(at: now, random: UInt32.random(in: 0...UInt32.max))
+        try await jobs.beginPrune(
+            JobRecord(
+                id: jobID, kind: "prune", scope: request.pool.isEmpty ? "all" : "pool:\(request.pool)",
+                requestedBy: requestedBy.commonName, created: now, status: .running))
+        do {
+            let response = try await collect(request, requestedBy: requestedBy)
+            try await catalog.appendEvent(
+                JobEventRecord(
+                    jobID: jobID, at: Clock.unixSeconds(), kind: "prune",
+                    message: "forgot \(response.setsForgotten.joined(separator: ", ")); freed \(response.bytesFreed) bytes"
+                        + (request.dryRun ? " (dry run)" : "")))
+            try await jobs.finish(jobID, status: .complete)
+            return response
+        } catch {
+            _ = try? await jobs.finish(jobID, status: .failed)
+            throw error
+        }
+    }
+
+    private func collect(_ request: Keep_V1_PruneRequest, requestedBy: PeerIdentity) async throws -> Keep_V1_PruneResponse {
         let forgotten = try await setsToForget(request)
         var response = Keep_V1_PruneResponse.with {
             $0.dryRun = request.dryRun
