@@ -19,6 +19,8 @@ public protocol Catalog: Sendable {
     func appendEvent(_ event: JobEventRecord) async throws
     func events(of job: JobID) async throws -> [JobEventRecord]
     func job(_ id: JobID) async throws -> JobRecord?
+    /// Jobs, newest first, optionally of one kind.
+    func jobs(kind: String?, limit: Int) async throws -> [JobRecord]
     /// Called at start-up: every job, set and snapshot still `running` was cut short by a stop of the
     /// controller; they become `interrupted`, so nothing half-written is ever listed as complete.
     /// Returns the ids of the jobs so marked.

@@ -112,6 +112,15 @@ public final class SQLiteCatalog: Catalog {
         }
     }
 
+    public func jobs(kind: String?, limit: Int) async throws -> [JobRecord] {
+        try await database.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM job WHERE ?1 IS NULL OR kind = ?1 ORDER BY created DESC, id DESC LIMIT ?2",
+                arguments: [kind, limit]
+            ).map(Self.job(from:))
+        }
+    }
+
     public func markRunningAsInterrupted(at time: Int64) async throws -> [JobID] {
         try await database.write { db in
             let jobs = try String.fetchAll(db, sql: "SELECT id FROM job WHERE status = 'running'").map(JobID.init(rawValue:))

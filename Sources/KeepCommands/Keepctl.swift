@@ -21,7 +21,7 @@ public struct Keepctl: AsyncParsableCommand {
         subcommands: [
             AgentsCommand.self, BackupCommand.self, SetsCommand.self, SnapshotsCommand.self, LsCommand.self,
             RestoreCommand.self, RollbackCommand.self, DiffCommand.self, InventoryCommand.self, ReportCommand.self,
-            VerifyCommand.self, PruneCommand.self, PKICommand.self,
+            VerifyCommand.self, PruneCommand.self, JobsCommand.self, PKICommand.self,
         ]
     )
 

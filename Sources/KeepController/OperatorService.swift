@@ -43,6 +43,10 @@ struct OperatorService {
             case .pruneRequest(let request):
                 let pruner = Pruner(catalog: catalog, store: store, jobs: jobs, logger: logger)
                 await reply(.pruneResponse(try await pruner.prune(request, requestedBy: operatorIdentity)))
+            case .listJobsRequest(let request):
+                await reply(.listJobsResponse(try await listJobs(request)))
+            case .jobDetailRequest(let request):
+                await reply(.jobDetailResponse(try await jobDetail(request)))
             case .diffRequest(let request):
                 await reply(.diffResponse(try await DiffService(catalog: catalog, store: store).diff(request)))
             case .listSetsRequest(let request):

@@ -74,6 +74,10 @@ extension Keep_V1_Envelope.OneOf_Body {
         case .diffResponse: "diff_response"
         case .pruneRequest: "prune_request"
         case .pruneResponse: "prune_response"
+        case .listJobsRequest: "list_jobs_request"
+        case .listJobsResponse: "list_jobs_response"
+        case .jobDetailRequest: "job_detail_request"
+        case .jobDetailResponse: "job_detail_response"
         }
     }
 }

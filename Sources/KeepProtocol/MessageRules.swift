@@ -10,14 +10,16 @@ extension Keep_V1_Envelope.OneOf_Body {
         case .hello, .heartbeat, .error, .goodbye:
             [.agent, .operator]
         case .listAgentsRequest, .startBackupRequest, .listSetsRequest, .listSnapshotsRequest, .listTreeRequest,
-            .inventoryRequest, .verifyRequest, .restoreRequest, .rollbackRequest, .diffRequest, .pruneRequest:
+            .inventoryRequest, .verifyRequest, .restoreRequest, .rollbackRequest, .diffRequest, .pruneRequest,
+            .listJobsRequest, .jobDetailRequest:
             [.operator]
         case .haveChunksRequest, .backupProgress, .backupComplete, .backupFailed, .fetchObjectsRequest,
             .restoreComplete, .rollbackStatus:
             [.agent]
         case .welcome, .listAgentsResponse, .jobEvent, .jobResult, .backupCommand, .haveChunksResponse,
             .backupCommitted, .listSetsResponse, .listSnapshotsResponse, .listTreeResponse, .inventoryResponse,
-            .verifyResponse, .restoreCommand, .restoreResult, .rollbackCommand, .rollbackResult, .diffResponse, .pruneResponse:
+            .verifyResponse, .restoreCommand, .restoreResult, .rollbackCommand, .rollbackResult, .diffResponse, .pruneResponse,
+            .listJobsResponse, .jobDetailResponse:
             []
         }
     }

@@ -67,6 +67,12 @@ struct RollbackFailureTests {
             }
             #expect(interrupted.standardOutput.contains("keepctl rollback --resume \(job)"), "\(interrupted)")
             #expect(try await fleet.agent("web-03")?.waitForExit(timeout: .seconds(10)) == 70)
+            // The catalog recorded exactly who committed.
+            let detail = try await fleet.keepctl(["jobs", job, "--json"]).json(Keep_V1_JobDetailResponse.self)
+            #expect(
+                Dictionary(uniqueKeysWithValues: detail.hosts.map { ($0.hostID, $0.state) })
+                    == ["web-01": "committed", "web-02": "committed", "web-03": "failed"], "\(detail)")
+            #expect(detail.job.status == "partial" && detail.events.contains { $0.message.contains("--resume") })
 
             // web-01 and web-02 are back at the set; web-03 is half-way, its staged data kept for the resume.
             let halfWay = try fleet.coveredManifest(of: "web-03")

@@ -645,6 +645,39 @@ public nonisolated struct Keep_V1_Envelope: Sendable {
     set {body = .pruneResponse(newValue)}
   }
 
+  /// Jobs and their audit log (operator -> controller)
+  public var listJobsRequest: Keep_V1_ListJobsRequest {
+    get {
+      if case .listJobsRequest(let v)? = body {return v}
+      return Keep_V1_ListJobsRequest()
+    }
+    set {body = .listJobsRequest(newValue)}
+  }
+
+  public var listJobsResponse: Keep_V1_ListJobsResponse {
+    get {
+      if case .listJobsResponse(let v)? = body {return v}
+      return Keep_V1_ListJobsResponse()
+    }
+    set {body = .listJobsResponse(newValue)}
+  }
+
+  public var jobDetailRequest: Keep_V1_JobDetailRequest {
+    get {
+      if case .jobDetailRequest(let v)? = body {return v}
+      return Keep_V1_JobDetailRequest()
+    }
+    set {body = .jobDetailRequest(newValue)}
+  }
+
+  public var jobDetailResponse: Keep_V1_JobDetailResponse {
+    get {
+      if case .jobDetailResponse(let v)? = body {return v}
+      return Keep_V1_JobDetailResponse()
+    }
+    set {body = .jobDetailResponse(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -697,6 +730,11 @@ public nonisolated struct Keep_V1_Envelope: Sendable {
     /// Retention (operator -> controller)
     case pruneRequest(Keep_V1_PruneRequest)
     case pruneResponse(Keep_V1_PruneResponse)
+    /// Jobs and their audit log (operator -> controller)
+    case listJobsRequest(Keep_V1_ListJobsRequest)
+    case listJobsResponse(Keep_V1_ListJobsResponse)
+    case jobDetailRequest(Keep_V1_JobDetailRequest)
+    case jobDetailResponse(Keep_V1_JobDetailResponse)
 
   }
 
@@ -1991,6 +2029,138 @@ public nonisolated struct Keep_V1_PruneResponse: Sendable {
   public init() {}
 }
 
+public nonisolated struct Keep_V1_ListJobsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Only jobs of this kind ("backup", "restore", "rollback", "prune", ...); empty = all.
+  public var kind: String = String()
+
+  /// At most this many, newest first; 0 = 50.
+  public var limit: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Keep_V1_JobInfo: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var jobID: String = String()
+
+  public var kind: String = String()
+
+  /// "pool:fe-01", "host:web-01", "all", "pool:fe-01 set:SET", ...
+  public var scope: String = String()
+
+  /// The certificate name of the operator who asked.
+  public var requestedBy: String = String()
+
+  /// Unix seconds; finished is 0 while running.
+  public var created: Int64 = 0
+
+  public var finished: Int64 = 0
+
+  /// "running", "complete", "partial", "failed" or "interrupted".
+  public var status: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Keep_V1_ListJobsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var jobs: [Keep_V1_JobInfo] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Keep_V1_JobDetailRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var jobID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Keep_V1_AuditEvent: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Unix seconds.
+  public var at: Int64 = 0
+
+  public var hostID: String = String()
+
+  public var kind: String = String()
+
+  public var message: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A host's state in a rollback job.
+public nonisolated struct Keep_V1_JobHostState: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var hostID: String = String()
+
+  public var snapshotID: String = String()
+
+  /// "planned", "prepared", "committed", "aborted" or "failed".
+  public var state: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Keep_V1_JobDetailResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var job: Keep_V1_JobInfo {
+    get {_job ?? Keep_V1_JobInfo()}
+    set {_job = newValue}
+  }
+  /// Returns true if `job` has been explicitly set.
+  public var hasJob: Bool {self._job != nil}
+  /// Clears the value of `job`. Subsequent reads from it will return its default value.
+  public mutating func clearJob() {self._job = nil}
+
+  /// The job's audit log, oldest first.
+  public var events: [Keep_V1_AuditEvent] = []
+
+  /// Rollback jobs only.
+  public var hosts: [Keep_V1_JobHostState] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _job: Keep_V1_JobInfo? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "keep.v1"
@@ -2017,7 +2187,7 @@ nonisolated extension Keep_V1_RollbackPhase: SwiftProtobuf._ProtoNameProviding {
 
 nonisolated extension Keep_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Envelope"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{2}\u{9}hello\0\u{1}welcome\0\u{1}heartbeat\0\u{1}error\0\u{1}goodbye\0\u{4}\u{6}list_agents_request\0\u{3}list_agents_response\0\u{4}\u{9}start_backup_request\0\u{3}job_event\0\u{3}job_result\0\u{4}\u{8}backup_command\0\u{3}have_chunks_request\0\u{3}have_chunks_response\0\u{3}backup_progress\0\u{3}backup_complete\0\u{3}backup_committed\0\u{3}backup_failed\0\u{4}\u{4}restore_request\0\u{3}restore_command\0\u{3}fetch_objects_request\0\u{3}restore_complete\0\u{3}restore_result\0\u{3}rollback_request\0\u{3}rollback_command\0\u{3}rollback_status\0\u{3}rollback_result\0\u{4}\u{2}list_sets_request\0\u{3}list_sets_response\0\u{3}list_snapshots_request\0\u{3}list_snapshots_response\0\u{3}list_tree_request\0\u{3}list_tree_response\0\u{3}inventory_request\0\u{3}inventory_response\0\u{3}verify_request\0\u{3}verify_response\0\u{3}diff_request\0\u{3}diff_response\0\u{3}prune_request\0\u{3}prune_response\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{2}\u{9}hello\0\u{1}welcome\0\u{1}heartbeat\0\u{1}error\0\u{1}goodbye\0\u{4}\u{6}list_agents_request\0\u{3}list_agents_response\0\u{4}\u{9}start_backup_request\0\u{3}job_event\0\u{3}job_result\0\u{4}\u{8}backup_command\0\u{3}have_chunks_request\0\u{3}have_chunks_response\0\u{3}backup_progress\0\u{3}backup_complete\0\u{3}backup_committed\0\u{3}backup_failed\0\u{4}\u{4}restore_request\0\u{3}restore_command\0\u{3}fetch_objects_request\0\u{3}restore_complete\0\u{3}restore_result\0\u{3}rollback_request\0\u{3}rollback_command\0\u{3}rollback_status\0\u{3}rollback_result\0\u{4}\u{2}list_sets_request\0\u{3}list_sets_response\0\u{3}list_snapshots_request\0\u{3}list_snapshots_response\0\u{3}list_tree_request\0\u{3}list_tree_response\0\u{3}inventory_request\0\u{3}inventory_response\0\u{3}verify_request\0\u{3}verify_response\0\u{3}diff_request\0\u{3}diff_response\0\u{3}prune_request\0\u{3}prune_response\0\u{3}list_jobs_request\0\u{3}list_jobs_response\0\u{3}job_detail_request\0\u{3}job_detail_response\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2546,6 +2716,58 @@ nonisolated extension Keep_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Me
           self.body = .pruneResponse(v)
         }
       }()
+      case 74: try {
+        var v: Keep_V1_ListJobsRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .listJobsRequest(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .listJobsRequest(v)
+        }
+      }()
+      case 75: try {
+        var v: Keep_V1_ListJobsResponse?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .listJobsResponse(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .listJobsResponse(v)
+        }
+      }()
+      case 76: try {
+        var v: Keep_V1_JobDetailRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .jobDetailRequest(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .jobDetailRequest(v)
+        }
+      }()
+      case 77: try {
+        var v: Keep_V1_JobDetailResponse?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .jobDetailResponse(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .jobDetailResponse(v)
+        }
+      }()
       default: break
       }
     }
@@ -2719,6 +2941,22 @@ nonisolated extension Keep_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Me
     case .pruneResponse?: try {
       guard case .pruneResponse(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 73)
+    }()
+    case .listJobsRequest?: try {
+      guard case .listJobsRequest(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 74)
+    }()
+    case .listJobsResponse?: try {
+      guard case .listJobsResponse(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 75)
+    }()
+    case .jobDetailRequest?: try {
+      guard case .jobDetailRequest(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 76)
+    }()
+    case .jobDetailResponse?: try {
+      guard case .jobDetailResponse(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 77)
     }()
     case nil: break
     }
@@ -5335,6 +5573,290 @@ nonisolated extension Keep_V1_PruneResponse: SwiftProtobuf.Message, SwiftProtobu
     if lhs.packsRewritten != rhs.packsRewritten {return false}
     if lhs.bytesFreed != rhs.bytesFreed {return false}
     if lhs.dryRun != rhs.dryRun {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Keep_V1_ListJobsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListJobsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}limit\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.limit) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.kind.isEmpty {
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 1)
+    }
+    if self.limit != 0 {
+      try visitor.visitSingularUInt32Field(value: self.limit, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Keep_V1_ListJobsRequest, rhs: Keep_V1_ListJobsRequest) -> Bool {
+    if lhs.kind != rhs.kind {return false}
+    if lhs.limit != rhs.limit {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Keep_V1_JobInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".JobInfo"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}kind\0\u{1}scope\0\u{3}requested_by\0\u{1}created\0\u{1}finished\0\u{1}status\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.jobID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.scope) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.requestedBy) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.created) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.finished) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.status) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.jobID.isEmpty {
+      try visitor.visitSingularStringField(value: self.jobID, fieldNumber: 1)
+    }
+    if !self.kind.isEmpty {
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 2)
+    }
+    if !self.scope.isEmpty {
+      try visitor.visitSingularStringField(value: self.scope, fieldNumber: 3)
+    }
+    if !self.requestedBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestedBy, fieldNumber: 4)
+    }
+    if self.created != 0 {
+      try visitor.visitSingularInt64Field(value: self.created, fieldNumber: 5)
+    }
+    if self.finished != 0 {
+      try visitor.visitSingularInt64Field(value: self.finished, fieldNumber: 6)
+    }
+    if !self.status.isEmpty {
+      try visitor.visitSingularStringField(value: self.status, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Keep_V1_JobInfo, rhs: Keep_V1_JobInfo) -> Bool {
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs.scope != rhs.scope {return false}
+    if lhs.requestedBy != rhs.requestedBy {return false}
+    if lhs.created != rhs.created {return false}
+    if lhs.finished != rhs.finished {return false}
+    if lhs.status != rhs.status {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Keep_V1_ListJobsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListJobsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}jobs\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.jobs) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.jobs.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.jobs, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Keep_V1_ListJobsResponse, rhs: Keep_V1_ListJobsResponse) -> Bool {
+    if lhs.jobs != rhs.jobs {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Keep_V1_JobDetailRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".JobDetailRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.jobID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.jobID.isEmpty {
+      try visitor.visitSingularStringField(value: self.jobID, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Keep_V1_JobDetailRequest, rhs: Keep_V1_JobDetailRequest) -> Bool {
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Keep_V1_AuditEvent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AuditEvent"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}at\0\u{3}host_id\0\u{1}kind\0\u{1}message\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.at) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.hostID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.message) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.at != 0 {
+      try visitor.visitSingularInt64Field(value: self.at, fieldNumber: 1)
+    }
+    if !self.hostID.isEmpty {
+      try visitor.visitSingularStringField(value: self.hostID, fieldNumber: 2)
+    }
+    if !self.kind.isEmpty {
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 3)
+    }
+    if !self.message.isEmpty {
+      try visitor.visitSingularStringField(value: self.message, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Keep_V1_AuditEvent, rhs: Keep_V1_AuditEvent) -> Bool {
+    if lhs.at != rhs.at {return false}
+    if lhs.hostID != rhs.hostID {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs.message != rhs.message {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Keep_V1_JobHostState: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".JobHostState"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}host_id\0\u{3}snapshot_id\0\u{1}state\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.hostID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.snapshotID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.state) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.hostID.isEmpty {
+      try visitor.visitSingularStringField(value: self.hostID, fieldNumber: 1)
+    }
+    if !self.snapshotID.isEmpty {
+      try visitor.visitSingularStringField(value: self.snapshotID, fieldNumber: 2)
+    }
+    if !self.state.isEmpty {
+      try visitor.visitSingularStringField(value: self.state, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Keep_V1_JobHostState, rhs: Keep_V1_JobHostState) -> Bool {
+    if lhs.hostID != rhs.hostID {return false}
+    if lhs.snapshotID != rhs.snapshotID {return false}
+    if lhs.state != rhs.state {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Keep_V1_JobDetailResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".JobDetailResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}job\0\u{1}events\0\u{1}hosts\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._job) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.events) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.hosts) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._job {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.events.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.events, fieldNumber: 2)
+    }
+    if !self.hosts.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.hosts, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Keep_V1_JobDetailResponse, rhs: Keep_V1_JobDetailResponse) -> Bool {
+    if lhs._job != rhs._job {return false}
+    if lhs.events != rhs.events {return false}
+    if lhs.hosts != rhs.hosts {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
