@@ -33,15 +33,7 @@ extension CryptoError {
     /// Builds the error for a failed OpenSSL call and drains this thread's OpenSSL error queue,
     /// so that a later failure does not report stale entries.
     static func failedCall(_ operation: String) -> CryptoError {
-        var messages: [String] = []
-        while true {
-            let code = ERR_get_error()
-            if code == 0 { break }
-            var buffer = [CChar](repeating: 0, count: 256)
-            ERR_error_string_n(code, &buffer, buffer.count)
-            let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
-            messages.append(String(decoding: bytes, as: UTF8.self))
-        }
+        let messages = OpenSSLErrorQueue.drain().map(\.text)
         return .openSSL(operation: operation, detail: messages.isEmpty ? "no detail" : messages.joined(separator: "; "))
     }
 }

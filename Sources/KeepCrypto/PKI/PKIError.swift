@@ -12,15 +12,7 @@ enum PKIError {
 
     /// The queued OpenSSL errors as one line, oldest first, or `nil` when the queue is empty.
     static func drainErrorQueue() -> String? {
-        var messages = [String]()
-        while true {
-            let code = ERR_get_error()
-            if code == 0 { break }
-            var buffer = [CChar](repeating: 0, count: 256)
-            ERR_error_string_n(code, &buffer, buffer.count)
-            let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
-            messages.append(String(decoding: bytes, as: UTF8.self))
-        }
+        let messages = OpenSSLErrorQueue.drain().map(\.text)
         return messages.isEmpty ? nil : messages.joined(separator: "; ")
     }
 }
