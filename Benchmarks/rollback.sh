@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Times a coordinated rollback of a 3-host pool with ~300 MB per host (release build, loopback TLS).
 #
-#   Benchmarks/rollback.sh [MB_PER_HOST]
+#   Benchmarks/rollback.sh [MB_PER_HOST]        (KEEP_BIN=DIR uses programs already built there)
 #
 # Each host gets a tree of config files, logs and binaries; the pool is backed up, then "migrated"
 # (about 10% of the data rewritten, files added and deleted, a directory replaced by a file) and
@@ -11,9 +11,13 @@ cd "$(dirname "$0")/.."
 size=${1:-300}
 work=${KEEP_BENCH_DIR:-/tmp/keep-rollback-bench}
 
-Deploy/install-build-deps.sh
-swift build -c release --scratch-path .build-release >/dev/null
-bin=$(swift build -c release --scratch-path .build-release --show-bin-path)
+if [[ -n ${KEEP_BIN:-} ]]; then     # programs built elsewhere
+    bin=$KEEP_BIN
+else
+    Deploy/install-build-deps.sh
+    swift build -c release --scratch-path .build-release >/dev/null
+    bin=$(swift build -c release --scratch-path .build-release --show-bin-path)
+fi
 source Deploy/fleet-lib.sh
 fleet_init "$work" "$bin"
 keepctl() { "$bin/keepctl" "$@"; }
