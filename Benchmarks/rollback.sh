@@ -74,7 +74,7 @@ keepctl rollback --pool apps --to "$set_id" --dry-run >/dev/null
 t3=$(now)
 keepctl rollback --pool apps --to "$set_id" --yes | tail -6
 t4=$(now)
-left=$(keepctl rollback --pool apps --to "$set_id" --dry-run --json | grep -o '"files_[a-z]*": *"*[1-9]' | wc -l)
+left=$(keepctl rollback --pool apps --to "$set_id" --dry-run --json | { grep -o '"files_[a-z]*": *"*[1-9]' || true; } | wc -l)
 echo "rollback plan (dry run): $(elapsed "$t2" "$t3")"
 echo "rollback of 3 x ${size} MB (safety backup + prepare + commit): $(elapsed "$t3" "$t4")"
 echo "hosts matching the set afterwards: $([[ $left -eq 0 ]] && echo yes || echo "NO ($left differences)")"
