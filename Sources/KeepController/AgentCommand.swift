@@ -51,13 +51,21 @@ struct AgentCommand {
         guard request.ids.count <= 256 else {
             throw KeepError(.protocolViolation, "FetchObjectsRequest with \(request.ids.count) ids (limit 256)")
         }
-        for bytes in request.ids {
-            guard let id = ChunkID(bytes: bytes), allowed.contains(id) else {
+        let ids = try request.ids.map { bytes in
+            guard let id = ChunkID(bytes: bytes) else {
+                throw KeepError(.protocolViolation, "an object id is not 32 bytes", context: link.hostID)
+            }
+            return id
+        }
+        let locations = try await store.locations(of: ids)
+        for id in ids {
+            // Checked in order: a tree earlier in this request may allow the ids after it.
+            guard allowed.contains(id) else {
                 throw KeepError(
                     .permissionDenied, "\(link.hostID) asked for an object outside the snapshot it restores",
                     context: link.hostID)
             }
-            guard let location = try await store.location(of: id) else {
+            guard let location = locations[id] else {
                 throw KeepError(.integrity, "object \(id.hex.prefix(12)) is missing from the store", hint: "run keepctl verify")
             }
             if location.type == KeepStore.ObjectType.tree.rawValue {

@@ -26,6 +26,10 @@ actor ObjectStore {
     private var sealingPacks = 0
     private var sealFailure: (any Error)?
     private static let maxSealing = 2
+    /// Objects a HaveChunks query found stored nowhere (in no pool): their upload skips the catalog
+    /// lookup. Entries go when the object is appended or recorded; the set is capped.
+    private var absent = Set<ChunkID>()
+    private static let maxAbsent = 200_000
 
     init(catalog: any Catalog, backend: any PackBackend, key: SymmetricKey) {
         self.catalog = catalog
@@ -60,7 +64,8 @@ actor ObjectStore {
             pending[chunk.id, default: []].insert(pool)
             return 0
         }
-        if try await catalog.location(of: chunk.id) != nil {
+        let knownAbsent = absent.remove(chunk.id) != nil
+        if !knownAbsent, try await catalog.location(of: chunk.id) != nil {
             try await catalog.addPoolReferences(pool: pool, ids: [chunk.id])
             return 0
         }
@@ -80,6 +85,12 @@ actor ObjectStore {
         var found = try await catalog.existing(ids, inPool: pool)
         for id in ids where pending[id]?.contains(pool) == true || sealing[id]?.contains(pool) == true {
             found.insert(id)
+        }
+        let unknown = ids.filter { !found.contains($0) && pending[$0] == nil && sealing[$0] == nil }
+        if !unknown.isEmpty {
+            let stored = try await catalog.locations(of: unknown)
+            if absent.count > Self.maxAbsent { absent.removeAll() }
+            for id in unknown where stored[id] == nil { absent.insert(id) }
         }
         return found
     }
@@ -134,6 +145,7 @@ actor ObjectStore {
         sealingPacks -= 1
         if let failure { sealFailure = failure }
         for (id, pools) in references {
+            absent.remove(id)
             sealing[id]?.subtract(pools)
             if sealing[id]?.isEmpty == true { sealing[id] = nil }
         }
@@ -159,6 +171,11 @@ actor ObjectStore {
     /// Whether a pack file is present in the backend.
     func packExists(_ packID: String) async -> Bool {
         (try? await backend.size(packID: packID)) != nil
+    }
+
+    /// Where those of `ids` that are stored are, in one catalog query.
+    func locations(of ids: [ChunkID]) async throws -> [ChunkID: ChunkLocation] {
+        try await catalog.locations(of: ids)
     }
 
     /// Where an object is stored, if it is.
