@@ -29,6 +29,10 @@ struct RestoreRun {
                     attributes: [.posixPermissions: 0o700])
             }
             let source = RemoteObjectSource(channel: channel)
+            if !command.dryRun && command.paths.allSatisfy({ $0 == "/" }) {
+                // A whole snapshot: fetch its trees in batches and read its data ahead of the writer.
+                try await source.prepare(root: root)
+            }
             let restorer = Restorer(source: source, options: RestoreOptions(dryRun: command.dryRun, concurrency: 1))
             let summary = try await restorer.restore(snapshot: root, paths: command.paths, to: command.targetDirectory)
             logger.info(

@@ -67,6 +67,9 @@ public protocol Catalog: Sendable {
     /// Which of `ids` are stored *and* referenced by `pool` — the only existence answer an agent gets.
     func existing(_ ids: [ChunkID], inPool pool: String) async throws -> Set<ChunkID>
     func location(of id: ChunkID) async throws -> ChunkLocation?
+    /// The locations of those of `ids` that are stored, in one round trip where the backend can
+    /// (intake and restore ask about thousands of objects; one query each costs more than the work).
+    func locations(of ids: [ChunkID]) async throws -> [ChunkID: ChunkLocation]
     /// Every stored object, for verification.
     func allLocations() async throws -> [ChunkLocation]
     func packs() async throws -> [(id: String, size: UInt64)]
@@ -80,4 +83,15 @@ public protocol Catalog: Sendable {
     /// no object survives.
     func replacePack(_ oldPack: String, with newPack: (id: String, size: UInt64, objects: [ChunkLocation])?, at time: Int64)
         async throws
+}
+
+extension Catalog {
+    /// One `location(of:)` per id, for backends without a batched query.
+    public func locations(of ids: [ChunkID]) async throws -> [ChunkID: ChunkLocation] {
+        var found: [ChunkID: ChunkLocation] = [:]
+        for id in ids {
+            if let location = try await location(of: id) { found[id] = location }
+        }
+        return found
+    }
 }

@@ -361,8 +361,22 @@ public final class SQLiteCatalog: Catalog {
 
     public func location(of id: ChunkID) async throws -> ChunkLocation? {
         try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM chunk WHERE id = ?", arguments: [Data(id.bytes)])
-                .flatMap(Self.location(from:))
+            let statement = try db.cachedStatement(sql: "SELECT * FROM chunk WHERE id = ?")
+            return try Row.fetchOne(statement, arguments: [Data(id.bytes)]).flatMap(Self.location(from:))
+        }
+    }
+
+    public func locations(of ids: [ChunkID]) async throws -> [ChunkID: ChunkLocation] {
+        guard !ids.isEmpty else { return [:] }
+        return try await database.read { db in
+            let statement = try db.cachedStatement(sql: "SELECT * FROM chunk WHERE id = ?")
+            var found: [ChunkID: ChunkLocation] = [:]
+            for id in ids {
+                if let location = try Row.fetchOne(statement, arguments: [Data(id.bytes)]).flatMap(Self.location(from:)) {
+                    found[id] = location
+                }
+            }
+            return found
         }
     }
 

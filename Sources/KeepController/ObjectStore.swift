@@ -22,6 +22,14 @@ actor ObjectStore {
     private var sealing: [ChunkID: Set<String>] = [:]
     /// The latest flush; each flush waits for the one before it.
     private var lastFlush: Task<Void, any Error>?
+    /// Packs being written in the background, and the first failure among them (thrown by `flush()`).
+    private var sealingPacks = 0
+    private var sealFailure: (any Error)?
+    private static let maxSealing = 2
+    /// Objects a HaveChunks query found stored nowhere (in no pool): their upload skips the catalog
+    /// lookup. Entries go when the object is appended or recorded; the set is capped.
+    private var absent = Set<ChunkID>()
+    private static let maxAbsent = 200_000
 
     init(catalog: any Catalog, backend: any PackBackend, key: SymmetricKey) {
         self.catalog = catalog
@@ -32,7 +40,9 @@ actor ObjectStore {
 
     /// Checks and stores one object sent by an agent of `pool`. Returns the bytes it added to the
     /// store: 0 when the object was already there (global dedup).
-    func ingest(_ chunk: ChunkFrame, pool: String) async throws -> UInt64 {
+    /// The check (decompress and hash) runs outside the actor, so hosts backing up at once verify their
+    /// objects in parallel; only the pack append is serialised.
+    nonisolated func ingest(_ chunk: ChunkFrame, pool: String) async throws -> UInt64 {
         let payload = Array(chunk.payload.readableBytesView)
         let plaintext: [UInt8]
         switch chunk.compression {
@@ -44,12 +54,18 @@ actor ObjectStore {
                 .integrity, "object \(chunk.id.hex.prefix(12)) does not match its id; it was refused",
                 context: "pool \(pool)", hint: "the agent's disk or memory may be faulty; run the backup again")
         }
+        return try await append(chunk, payload: payload, pool: pool)
+    }
+
+    /// Appends a checked object to the open pack unless the store has it.
+    private func append(_ chunk: ChunkFrame, payload: [UInt8], pool: String) async throws -> UInt64 {
         if sealing[chunk.id]?.contains(pool) == true { return 0 }
         if pending[chunk.id] != nil {
             pending[chunk.id, default: []].insert(pool)
             return 0
         }
-        if try await catalog.location(of: chunk.id) != nil {
+        let knownAbsent = absent.remove(chunk.id) != nil
+        if !knownAbsent, try await catalog.location(of: chunk.id) != nil {
             try await catalog.addPoolReferences(pool: pool, ids: [chunk.id])
             return 0
         }
@@ -59,7 +75,7 @@ actor ObjectStore {
             plaintextLength: Int(chunk.plaintextLength))
         pending[chunk.id] = [pool]
         let added = UInt64(builder.size - before)
-        if builder.isFull { try await flush() }
+        if builder.isFull { try await seal(wait: false) }
         return added
     }
 
@@ -70,6 +86,12 @@ actor ObjectStore {
         for id in ids where pending[id]?.contains(pool) == true || sealing[id]?.contains(pool) == true {
             found.insert(id)
         }
+        let unknown = ids.filter { !found.contains($0) && pending[$0] == nil && sealing[$0] == nil }
+        if !unknown.isEmpty {
+            let stored = try await catalog.locations(of: unknown)
+            if absent.count > Self.maxAbsent { absent.removeAll() }
+            for id in unknown where stored[id] == nil { absent.insert(id) }
+        }
         return found
     }
 
@@ -77,29 +99,56 @@ actor ObjectStore {
     ///
     /// Returns only once every earlier flush is recorded too: a snapshot commit that finds nothing
     /// pending must not check the catalog while another host's flush still writes objects it shares.
+    /// A pack that failed to be written in the background makes this throw.
     func flush() async throws {
+        try await seal(wait: true)
+    }
+
+    /// Starts writing the open pack. With `wait`, returns once it (and every earlier one) is recorded;
+    /// without, returns at once unless more than `maxSealing` packs are still being written (intake
+    /// goes on while a full pack is written and synced, and memory stays bounded).
+    private func seal(wait: Bool) async throws {
         let previous = lastFlush
-        guard !pending.isEmpty else {
-            try await previous?.value
-            return
-        }
-        let sealed = try builder.finish()
-        builder = PackBuilder(key: key)
-        let references = pending
-        pending = [:]
-        for (id, pools) in references { sealing[id, default: []].formUnion(pools) }
-        defer {
-            for (id, pools) in references {
-                sealing[id]?.subtract(pools)
-                if sealing[id]?.isEmpty == true { sealing[id] = nil }
+        if !pending.isEmpty {
+            let sealed = try builder.finish()
+            builder = PackBuilder(key: key)
+            let references = pending
+            pending = [:]
+            for (id, pools) in references { sealing[id, default: []].formUnion(pools) }
+            sealingPacks += 1
+            let task = Task { [backend, catalog] in
+                _ = try? await previous?.value
+                do {
+                    try await Self.record(sealed, references: references, backend: backend, catalog: catalog)
+                    self.finishSealing(references, failure: nil)
+                } catch {
+                    self.finishSealing(references, failure: error)
+                    throw error
+                }
             }
-        }
-        let task = Task { [backend, catalog] in
+            lastFlush = task
+            if wait {
+                _ = try? await task.value
+            } else if sealingPacks > Self.maxSealing {
+                _ = try? await previous?.value
+            }
+        } else if wait {
             _ = try? await previous?.value
-            try await Self.record(sealed, references: references, backend: backend, catalog: catalog)
         }
-        lastFlush = task
-        try await task.value
+        if wait, let failure = sealFailure {
+            sealFailure = nil
+            throw failure
+        }
+    }
+
+    private func finishSealing(_ references: [ChunkID: Set<String>], failure: (any Error)?) {
+        sealingPacks -= 1
+        if let failure { sealFailure = failure }
+        for (id, pools) in references {
+            absent.remove(id)
+            sealing[id]?.subtract(pools)
+            if sealing[id]?.isEmpty == true { sealing[id] = nil }
+        }
     }
 
     private static func record(
@@ -125,6 +174,11 @@ actor ObjectStore {
         (try? await backend.size(packID: packID)) != nil
     }
 
+    /// Where those of `ids` that are stored are, in one catalog query.
+    func locations(of ids: [ChunkID]) async throws -> [ChunkID: ChunkLocation] {
+        try await catalog.locations(of: ids)
+    }
+
     /// Where an object is stored, if it is.
     func location(of id: ChunkID) async throws -> ChunkLocation? {
         try await catalog.location(of: id)
@@ -145,6 +199,19 @@ actor ObjectStore {
             id: location.id, type: ObjectType(rawValue: location.type) ?? .data, offset: location.offset,
             length: location.length, plaintextLength: location.plaintextLength, compressed: location.compressed)
         return try PackReader.object(entry, from: blob, packID: location.packID, key: key)
+    }
+
+    /// Reads and decrypts the object at a known location, leaving it as stored (zstd frame when
+    /// `location.compressed`): for a receiver that decompresses and checks the id itself. AES-GCM still
+    /// authenticates the bytes (bound to the object's id) before they leave the store.
+    nonisolated func readStored(_ location: ChunkLocation) async throws -> [UInt8] {
+        let blob = try await backend.read(packID: location.packID, offset: location.offset, length: Int(location.length))
+        do {
+            return try AESGCM.open(blob, using: key, authenticating: location.id.bytes)
+        } catch {
+            throw PackError.corruptObject(
+                id: location.id, pack: location.packID, reason: "does not decrypt (damaged bytes or wrong key)")
+        }
     }
 }
 

@@ -27,14 +27,47 @@ struct SnapshotObjects {
     }
 
     /// The ids of objects reachable from `root` that the store does not have (an empty result means the
-    /// snapshot is complete).
+    /// snapshot is complete). Goes level by level and asks about presence in batches: one catalog query
+    /// per object made this check take longer than an unchanged backup itself.
     func missingObjects(root: ChunkID) async throws -> [ChunkID] {
         var missing: [ChunkID] = []
-        try await visit(root: root) { id, _ in
-            if try await !isPresent(id) { missing.append(id) }
-            return true
+        var seen: Set<ChunkID> = [root]
+        var level = [root]
+        while !level.isEmpty {
+            let presentTrees = try await present(level)
+            var next: [ChunkID] = []
+            var chunks: [ChunkID] = []
+            for id in level {
+                guard presentTrees.contains(id) else {
+                    missing.append(id)
+                    continue
+                }
+                for entry in try await tree(id).entries {
+                    if let subtree = entry.subtree, seen.insert(subtree).inserted { next.append(subtree) }
+                    for extent in entry.content {
+                        for chunk in extent.chunks where seen.insert(chunk.id).inserted { chunks.append(chunk.id) }
+                    }
+                }
+            }
+            let presentChunks = try await present(chunks)
+            missing += chunks.filter { !presentChunks.contains($0) }
+            level = next
         }
         return missing
+    }
+
+    /// Which of `ids` are present, asked in batches of the HaveChunks limit.
+    private func present(_ ids: [ChunkID]) async throws -> Set<ChunkID> {
+        var found = Set<ChunkID>()
+        for start in stride(from: 0, to: ids.count, by: 4096) {
+            let batch = Array(ids[start..<min(ids.count, start + 4096)])
+            if let pool {
+                found.formUnion(try await store.existing(batch, inPool: pool))
+            } else {
+                found.formUnion(try await catalog.locations(of: batch).keys)
+            }
+        }
+        return found
     }
 
     /// Visits every object reachable from `root` once: the trees (which it reads to descend) and the

@@ -68,7 +68,9 @@ struct Archiver: FileSystemVisitor {
             var buffer: [UInt8] = []
             var offset = range.offset
             let end = range.offset + range.length
-            let readSize = 8 << 20
+            // Reads of 2 MiB keep the window (unchunked tail + one read) near 6 MiB; the agent's memory
+            // budget goes to the upload batches instead.
+            let readSize = 2 << 20
             while true {
                 let atEOF = offset >= end
                 if !atEOF {

@@ -21,13 +21,22 @@ struct BackupRun {
             if let hook = configuration.hooks.preBackup {
                 try await HookRunner.run(hook, name: "pre_backup")
             }
+            // The collectors wait on dpkg-query and systemctl: run them while the walk runs.
+            let inventoryConfiguration = configuration.inventoryConfiguration
+            let inventoryTask = Task { try await Self.collectInventory(inventoryConfiguration) }
             let parent = ChunkID(bytes: command.parentRootTree)
             let uploader = Uploader(channel: channel)
             var archiver = Archiver(
                 uploader: uploader, previous: ChangeCache.load(stateDirectory: configuration.stateDirectory, parent: parent),
                 chunking: .default, progress: ProgressReporter(channel: channel, jobID: command.jobID).report)
-            let root = try await archive(with: &archiver)
-            let inventory = try await Self.collectInventory(configuration.inventoryConfiguration)
+            let root: ChunkID
+            do {
+                root = try await archive(with: &archiver)
+            } catch {
+                inventoryTask.cancel()
+                throw error
+            }
+            let inventory = try await inventoryTask.value
             try await uploader.flush()
             var stats = archiver.stats
             stats.bytesSent = uploader.bytesSent

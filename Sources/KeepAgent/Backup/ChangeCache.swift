@@ -6,12 +6,13 @@ import KeepStore
 /// (size, mtime, ctime, inode, device) and its content. A file whose key is unchanged is not read again.
 ///
 /// Stored in the state directory next to the root tree id it belongs to; it is used only when the
-/// controller names that same tree as the parent of the next backup.
+/// controller names that same tree as the parent of the next backup. The file is binary (see
+/// `ChangeCacheFormat`): a JSON cache of 30,000 files took longer to decode than the walk it saves.
 struct ChangeCache: Sendable {
     var root: ChunkID?
     var files: [Data: Record] = [:]
 
-    struct Record: Sendable, Codable {
+    struct Record: Sendable, Hashable {
         var size: UInt64
         var mtime: Int64
         var mtimeNanos: UInt32
@@ -19,7 +20,7 @@ struct ChangeCache: Sendable {
         var ctimeNanos: UInt32
         var inode: UInt64
         var device: UInt64
-        var extents: [CachedExtent]
+        var extents: [Extent]
 
         init(_ entry: TreeEntry) {
             size = entry.size
@@ -29,7 +30,21 @@ struct ChangeCache: Sendable {
             ctimeNanos = entry.changeTime.nanoseconds
             inode = entry.inode
             device = entry.device
-            extents = entry.content.map { CachedExtent(offset: $0.offset, chunks: $0.chunks.map { [$0.id.hex, String($0.length)] }) }
+            extents = entry.content
+        }
+
+        init(
+            size: UInt64, mtime: Int64, mtimeNanos: UInt32, ctime: Int64, ctimeNanos: UInt32, inode: UInt64,
+            device: UInt64, extents: [Extent]
+        ) {
+            self.size = size
+            self.mtime = mtime
+            self.mtimeNanos = mtimeNanos
+            self.ctime = ctime
+            self.ctimeNanos = ctimeNanos
+            self.inode = inode
+            self.device = device
+            self.extents = extents
         }
 
         func matches(_ entry: TreeEntry) -> Bool {
@@ -38,45 +53,28 @@ struct ChangeCache: Sendable {
                 && inode == entry.inode && device == entry.device
         }
 
-        var content: [Extent]? {
-            var result: [Extent] = []
-            for extent in extents {
-                var chunks: [ChunkRef] = []
-                for pair in extent.chunks {
-                    guard pair.count == 2, let id = ChunkID(hex: pair[0]), let length = UInt32(pair[1]) else { return nil }
-                    chunks.append(ChunkRef(id: id, length: length))
-                }
-                result.append(Extent(offset: extent.offset, chunks: chunks))
-            }
-            return result
-        }
+        /// The file's content as recorded (kept optional for the archiver's pattern match).
+        var content: [Extent]? { extents }
     }
 
-    struct CachedExtent: Sendable, Codable {
-        var offset: UInt64
-        var chunks: [[String]]
-    }
+    static func path(in stateDirectory: String) -> String { stateDirectory + "/change-cache.bin" }
 
-    private struct File: Codable {
-        var root: String
-        var files: [Data: Record]
-    }
-
-    static func path(in stateDirectory: String) -> String { stateDirectory + "/change-cache.json" }
-
-    /// The cache, if it belongs to `parent`; otherwise an empty one (every file is read).
+    /// The cache, if it belongs to `parent`; otherwise an empty one (every file is read). A damaged or
+    /// older-format file is ignored the same way.
     static func load(stateDirectory: String, parent: ChunkID?) -> ChangeCache {
         guard let parent, let data = FileManager.default.contents(atPath: path(in: stateDirectory)),
-            let file = try? JSONDecoder().decode(File.self, from: data), file.root == parent.hex
+            let cache = ChangeCacheFormat.decode([UInt8](data)), cache.root == parent
         else { return ChangeCache() }
-        return ChangeCache(root: parent, files: file.files)
+        return cache
     }
 
     /// Writes the cache atomically (temporary file, then rename).
     func save(stateDirectory: String) throws {
-        guard let root else { return }
+        guard root != nil else { return }
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
-        let data = try JSONEncoder().encode(File(root: root.hex, files: files))
+        let data = Data(ChangeCacheFormat.encode(self))
         try data.write(to: URL(fileURLWithPath: Self.path(in: stateDirectory)), options: .atomic)
+        // The JSON cache of earlier versions is never read again.
+        try? FileManager.default.removeItem(atPath: stateDirectory + "/change-cache.json")
     }
 }
