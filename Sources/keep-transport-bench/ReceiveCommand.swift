@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeepTransport
 import NIOPosix
 
 /// The receiving end in its own process, started by `run`: prints `listening <port>`, takes one connection,
@@ -14,6 +15,7 @@ struct ReceiveCommand: AsyncParsableCommand {
     @OptionGroup var transfer: TransferOptions
 
     func run() async throws {
+        MemoryTuning.apply()  // as the daemons do
         guard let path = transfer.pki else { throw ValidationError("receive needs --pki") }
         let pki = try BenchPKI.prepare(at: path)
         let server = try await BenchServer.bind(transport, pki: pki, group: MultiThreadedEventLoopGroup.singleton)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeepTransport
 import NIOPosix
 
 /// Where the two ends run.
@@ -27,6 +28,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var transfer: TransferOptions
 
     func run() async throws {
+        MemoryTuning.apply()  // as the daemons do
         let temporary = transfer.pki == nil ? NSTemporaryDirectory() + "keep-bench-pki-\(getpid())" : nil
         defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
         guard let path = transfer.pki ?? temporary else { return }
