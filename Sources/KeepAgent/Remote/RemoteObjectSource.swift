@@ -35,7 +35,7 @@ actor RemoteObjectSource: ObjectSource {
     private var readyHead = 0
     private var windowUsed = 0
 
-    init(channel: CommandChannel, windowBytes: Int = 48 << 20) {
+    init(channel: CommandChannel, windowBytes: Int = 16 << 20) {
         self.channel = channel
         self.windowBytes = windowBytes
     }
