@@ -372,9 +372,8 @@ public final class SQLiteCatalog: Catalog {
             let statement = try db.cachedStatement(sql: "SELECT * FROM chunk WHERE id = ?")
             var found: [ChunkID: ChunkLocation] = [:]
             for id in ids {
-                if let location = try Row.fetchOne(statement, arguments: [Data(id.bytes)]).flatMap(Self.location(from:)) {
-                    found[id] = location
-                }
+                let row = try Row.fetchOne(statement, arguments: [Data(id.bytes)])
+                if let location = row.flatMap(Self.location(from:)) { found[id] = location }
             }
             return found
         }

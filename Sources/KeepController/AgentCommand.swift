@@ -65,7 +65,8 @@ struct AgentCommand {
                     context: link.hostID)
             }
             guard let location = locations[id] else {
-                throw KeepError(.integrity, "object \(id.hex.prefix(12)) is missing from the store", hint: "run keepctl verify")
+                throw KeepError(
+                    .integrity, "object \(id.hex.prefix(12)) is missing from the store", hint: "run keepctl verify")
             }
             if location.type == KeepStore.ObjectType.tree.rawValue {
                 let plaintext = try await store.read(location)
@@ -86,9 +87,9 @@ struct AgentCommand {
         }
     }
 
-    private func send(_ id: ChunkID, type: KeepProtocol.ObjectType, bytes: [UInt8], compressed: Bool, plaintextLength: Int)
-        async throws
-    {
+    private func send(
+        _ id: ChunkID, type: KeepProtocol.ObjectType, bytes: [UInt8], compressed: Bool, plaintextLength: Int
+    ) async throws {
         var payload = ByteBufferAllocator().buffer(capacity: bytes.count)
         payload.writeBytes(bytes)
         try await link.send(

@@ -121,7 +121,8 @@ struct HostBackup {
             throw KeepError(.protocolViolation, "BackupComplete without a root tree", context: link.hostID)
         }
         try await store.flush()
-        let missing = try await SnapshotObjects(store: store, catalog: catalog, pool: link.pool).missingObjects(root: root)
+        let missing = try await SnapshotObjects(store: store, catalog: catalog, pool: link.pool).missingObjects(
+            root: root, sharingWith: parentRootTree)
         guard missing.isEmpty else {
             throw KeepError(
                 .integrity, "the snapshot references \(missing.count) objects the store does not have",

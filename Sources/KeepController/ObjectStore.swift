@@ -205,7 +205,8 @@ actor ObjectStore {
     /// `location.compressed`): for a receiver that decompresses and checks the id itself. AES-GCM still
     /// authenticates the bytes (bound to the object's id) before they leave the store.
     nonisolated func readStored(_ location: ChunkLocation) async throws -> [UInt8] {
-        let blob = try await backend.read(packID: location.packID, offset: location.offset, length: Int(location.length))
+        let blob = try await backend.read(
+            packID: location.packID, offset: location.offset, length: Int(location.length))
         do {
             return try AESGCM.open(blob, using: key, authenticating: location.id.bytes)
         } catch {

@@ -56,6 +56,48 @@ struct SnapshotObjects {
         return missing
     }
 
+    /// Like `missingObjects(root:)`, but trusts what the snapshot shares with `parent`, a snapshot of the
+    /// same host committed complete earlier: a subtree whose id is the parent's at the same path is not
+    /// descended into, and chunks the parent's same file listed are not asked about. An unchanged backup
+    /// (same root) is complete at once; a changed one costs in proportion to what changed.
+    func missingObjects(root: ChunkID, sharingWith parent: ChunkID?) async throws -> [ChunkID] {
+        guard let parent else { return try await missingObjects(root: root) }
+        if root == parent { return [] }
+        var missing: [ChunkID] = []
+        var seen: Set<ChunkID> = [root]
+        var level: [(id: ChunkID, earlier: ChunkID?)] = [(root, parent)]
+        while !level.isEmpty {
+            let presentTrees = try await present(level.map(\.id))
+            var next: [(id: ChunkID, earlier: ChunkID?)] = []
+            var chunks: [ChunkID] = []
+            for (id, earlierID) in level {
+                guard presentTrees.contains(id) else {
+                    missing.append(id)
+                    continue
+                }
+                var earlier: Tree?
+                if let earlierID { earlier = try? await tree(earlierID) }
+                for entry in try await tree(id).entries {
+                    let old = earlier?.entry(named: entry.name)
+                    if let subtree = entry.subtree {
+                        if old?.subtree == subtree { continue }
+                        if seen.insert(subtree).inserted { next.append((subtree, old?.subtree)) }
+                    }
+                    let known = Set(old?.content.flatMap { $0.chunks.map(\.id) } ?? [])
+                    for extent in entry.content {
+                        for chunk in extent.chunks where !known.contains(chunk.id) && seen.insert(chunk.id).inserted {
+                            chunks.append(chunk.id)
+                        }
+                    }
+                }
+            }
+            let presentChunks = try await present(chunks)
+            missing += chunks.filter { !presentChunks.contains($0) }
+            level = next
+        }
+        return missing
+    }
+
     /// Which of `ids` are present, asked in batches of the HaveChunks limit.
     private func present(_ ids: [ChunkID]) async throws -> Set<ChunkID> {
         var found = Set<ChunkID>()

@@ -12,15 +12,20 @@ struct ChangeCacheTests {
         SHA256.hash([seed])
     }
 
+    private func extents(_ index: Int) -> [Extent] {
+        [
+            Extent(offset: 0, chunks: [ChunkRef(id: id(UInt8(index)), length: 1 << 20)]),
+            Extent(offset: 8 << 20, chunks: [ChunkRef(id: id(1), length: 5), ChunkRef(id: id(2), length: 6)]),
+        ]
+    }
+
     private func sample() -> ChangeCache {
         var cache = ChangeCache(root: id(9))
         for index in 0..<100 {
             cache.files[Data("/srv/file-\(index)-é".utf8)] = ChangeCache.Record(
                 size: UInt64(index) << 20, mtime: -Int64(index), mtimeNanos: 999_999_999, ctime: Int64(index) << 33,
                 ctimeNanos: 7, inode: UInt64.max - UInt64(index), device: 42,
-                extents: index % 10 == 0
-                    ? [] : [Extent(offset: 0, chunks: [ChunkRef(id: id(UInt8(index)), length: 1 << 20)]),
-                            Extent(offset: 8 << 20, chunks: [ChunkRef(id: id(1), length: 5), ChunkRef(id: id(2), length: 6)])])
+                extents: index % 10 == 0 ? [] : extents(index))
         }
         return cache
     }

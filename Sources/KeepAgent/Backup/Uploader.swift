@@ -21,7 +21,7 @@ final class Uploader {
     private var queuedBytes = 0
     private var known = Set<ChunkID>()
     private let batchObjects = 256
-    private let batchBytes = 6 << 20
+    private let batchBytes = 4 << 20
     private let compressionWorkers = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
     /// The batch being answered and sent, if any.
     private var sending: Task<Counters, any Error>?

@@ -17,6 +17,8 @@ import KeepStore
 actor RemoteObjectSource: ObjectSource {
     /// The most ids one FetchObjectsRequest may carry.
     private static let fetchBatch = 256
+    /// Objects requested ahead at most (many small files would otherwise fill the window with thousands).
+    private static let maxInFlight = 1024
     private let channel: CommandChannel
     private let windowBytes: Int
     private var last: Task<Void, Never>?
@@ -35,7 +37,7 @@ actor RemoteObjectSource: ObjectSource {
     private var readyHead = 0
     private var windowUsed = 0
 
-    init(channel: CommandChannel, windowBytes: Int = 48 << 20) {
+    init(channel: CommandChannel, windowBytes: Int = 16 << 20) {
         self.channel = channel
         self.windowBytes = windowBytes
     }
@@ -107,7 +109,9 @@ actor RemoteObjectSource: ObjectSource {
     private func object(_ id: ChunkID) async throws -> [UInt8] {
         try await requestAhead()
         while true {
-            if let index = ready[readyHead...].firstIndex(where: { $0.id == id }) {
+            // The restorer almost always asks for the next planned object: look there first.
+            let next = readyHead < ready.count && ready[readyHead].id == id ? readyHead : nil
+            if let index = next ?? ready[readyHead...].firstIndex(where: { $0.id == id }) {
                 for skipped in readyHead..<index {
                     windowUsed -= ready[skipped].bytes.count
                     ready[skipped].bytes = []
@@ -123,7 +127,8 @@ actor RemoteObjectSource: ObjectSource {
                 try await requestAhead()
                 return found.bytes
             }
-            guard inFlight[inFlightHead...].contains(id) else { break }
+            guard inFlightHead < inFlight.count, inFlight[inFlightHead] == id || inFlight[inFlightHead...].contains(id)
+            else { break }
             try await receiveAhead()
         }
         // Not planned (or planned too far ahead): ask for it alone; earlier answers land in the window.
@@ -134,7 +139,7 @@ actor RemoteObjectSource: ObjectSource {
 
     /// Requests planned objects while the window has room, up to 256 per request.
     private func requestAhead() async throws {
-        while planned < plan.count, windowUsed < windowBytes {
+        while planned < plan.count, windowUsed < windowBytes, inFlight.count - inFlightHead < Self.maxInFlight {
             var ids: [ChunkID] = []
             while planned < plan.count, ids.count < Self.fetchBatch, windowUsed < windowBytes {
                 ids.append(plan[planned].id)
