@@ -16,7 +16,7 @@ struct KeepAgentMain: AsyncParsableCommand {
     @Option(help: "text (for people) or json (one object per line, for log shippers).") var logFormat: LogFormat = .text
 
     func run() async throws {
-        MemoryTuning.apply()
+        MemoryTuning.apply(for: .agent)
         logFormat.bootstrap(level: logLevel)
         let logger = Logger(label: "keep-agent")
         do {

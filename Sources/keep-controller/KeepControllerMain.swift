@@ -18,7 +18,7 @@ struct KeepControllerMain: AsyncParsableCommand {
     @Option(help: "text (for people) or json (one object per line, for log shippers).") var logFormat: LogFormat = .text
 
     func run() async throws {
-        MemoryTuning.apply()
+        MemoryTuning.apply(for: .controller)
         logFormat.bootstrap(level: logLevel)
         let logger = Logger(label: "keep-controller")
         do {

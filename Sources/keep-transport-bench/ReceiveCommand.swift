@@ -15,7 +15,7 @@ struct ReceiveCommand: AsyncParsableCommand {
     @OptionGroup var transfer: TransferOptions
 
     func run() async throws {
-        MemoryTuning.apply()  // as the daemons do
+        MemoryTuning.apply(for: .controller)  // the receiver is the controller
         guard let path = transfer.pki else { throw ValidationError("receive needs --pki") }
         let pki = try BenchPKI.prepare(at: path)
         let server = try await BenchServer.bind(transport, pki: pki, group: MultiThreadedEventLoopGroup.singleton)

@@ -28,7 +28,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var transfer: TransferOptions
 
     func run() async throws {
-        MemoryTuning.apply()  // as the daemons do
+        MemoryTuning.apply(for: .agent)  // the sender is an agent
         let temporary = transfer.pki == nil ? NSTemporaryDirectory() + "keep-bench-pki-\(getpid())" : nil
         defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
         guard let path = transfer.pki ?? temporary else { return }
