@@ -35,7 +35,7 @@ public enum MemoryTuning {
         let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
         _ = mallopt(-3, profile == .agent ? 256 << 10 : 8 << 20)
         _ = mallopt(-8, 2)
-        _ = mallopt(-2, 16 << 20)
+        _ = mallopt(-2, profile == .agent ? 4 << 20 : 16 << 20)
         #endif
     }
 }
