@@ -75,12 +75,9 @@ if [[ -n $binary_dir ]]; then
         "build it with: swift build -c release --static-swift-stdlib"
     ensure_dir "$PREFIX/bin" 0755 root:root
     put_file "$binary_dir/keep-agent" "$PREFIX/bin/keep-agent" 0755 root:root
-    ensure_dir /etc/systemd/system 0755 root:root
-    sed "s|/usr/bin/|$PREFIX/bin/|" "$here/systemd/keep-agent.service" >"$work/unit"
-    put_file "$work/unit" /etc/systemd/system/keep-agent.service 0644 root:root
+    install_unit keep-agent
 else
-    [[ -x $(target "$PREFIX/bin/keep-agent") ]] || die "$PREFIX/bin/keep-agent is not installed" \
-        "install the keep-agent package, or pass --binary-dir"
+    require_installed keep-agent
 fi
 
 if [[ -n $pki ]]; then

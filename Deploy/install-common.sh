@@ -133,3 +133,16 @@ owning_package() {
     [[ $ROOT == / ]] && command -v dpkg-query >/dev/null || return 0
     dpkg-query -S "$1" 2>/dev/null | cut -d: -f1 || true
 }
+
+# Installs the systemd unit of program $1 (pointing at $PREFIX/bin), from the scripts' own copy.
+install_unit() {
+    ensure_dir /etc/systemd/system 0755 root:root
+    sed "s|/usr/bin/|$PREFIX/bin/|" "$here/systemd/$1.service" >"$work/unit"
+    put_file "$work/unit" "/etc/systemd/system/$1.service" 0644 root:root
+}
+
+# Fails unless program $1 is already installed (a packaged install).
+require_installed() {
+    [[ -x $(target "$PREFIX/bin/$1") ]] || die "$PREFIX/bin/$1 is not installed" \
+        "install the $1 package, or pass --binary-dir"
+}

@@ -83,12 +83,9 @@ if [[ -n $binary_dir ]]; then
     if [[ -x $binary_dir/keepctl ]]; then
         put_file "$binary_dir/keepctl" "$PREFIX/bin/keepctl" 0755 root:root
     fi
-    ensure_dir /etc/systemd/system 0755 root:root
-    sed "s|/usr/bin/|$PREFIX/bin/|" "$here/systemd/keep-controller.service" >"$work/unit"
-    put_file "$work/unit" /etc/systemd/system/keep-controller.service 0644 root:root
+    install_unit keep-controller
 else
-    [[ -x $(target "$PREFIX/bin/keep-controller") ]] || die "$PREFIX/bin/keep-controller is not installed" \
-        "install the keep-controller package, or pass --binary-dir"
+    require_installed keep-controller
 fi
 
 if [[ -n $pki ]]; then
