@@ -10,7 +10,6 @@ final class AgentLink: Sendable {
     let pool: String
     let hello: HelloInfo
     let remoteAddress: String
-    let connectedAt: Int64
     private let outbound: NIOAsyncChannelOutboundWriter<Frame>
     private let route = NIOLockedValueBox<Route?>(nil)
     private let requestIDs = NIOLockedValueBox<UInt64>(1)
@@ -26,7 +25,6 @@ final class AgentLink: Sendable {
         self.pool = hello.identity.pool ?? ""
         self.hello = hello
         self.remoteAddress = remoteAddress
-        self.connectedAt = Clock.unixSeconds()
         self.outbound = outbound
     }
 

@@ -29,39 +29,12 @@ struct SnapshotObjects {
     /// The ids of objects reachable from `root` that the store does not have (an empty result means the
     /// snapshot is complete). Goes level by level and asks about presence in batches: one catalog query
     /// per object made this check take longer than an unchanged backup itself.
-    func missingObjects(root: ChunkID) async throws -> [ChunkID] {
-        var missing: [ChunkID] = []
-        var seen: Set<ChunkID> = [root]
-        var level = [root]
-        while !level.isEmpty {
-            let presentTrees = try await present(level)
-            var next: [ChunkID] = []
-            var chunks: [ChunkID] = []
-            for id in level {
-                guard presentTrees.contains(id) else {
-                    missing.append(id)
-                    continue
-                }
-                for entry in try await tree(id).entries {
-                    if let subtree = entry.subtree, seen.insert(subtree).inserted { next.append(subtree) }
-                    for extent in entry.content {
-                        for chunk in extent.chunks where seen.insert(chunk.id).inserted { chunks.append(chunk.id) }
-                    }
-                }
-            }
-            let presentChunks = try await present(chunks)
-            missing += chunks.filter { !presentChunks.contains($0) }
-            level = next
-        }
-        return missing
-    }
-
-    /// Like `missingObjects(root:)`, but trusts what the snapshot shares with `parent`, a snapshot of the
-    /// same host committed complete earlier: a subtree whose id is the parent's at the same path is not
-    /// descended into, and chunks the parent's same file listed are not asked about. An unchanged backup
-    /// (same root) is complete at once; a changed one costs in proportion to what changed.
-    func missingObjects(root: ChunkID, sharingWith parent: ChunkID?) async throws -> [ChunkID] {
-        guard let parent else { return try await missingObjects(root: root) }
+    ///
+    /// With `parent`, a snapshot of the same host committed complete earlier, what the two share is
+    /// trusted: a subtree whose id is the parent's at the same path is not descended into, and chunks the
+    /// parent's same file listed are not asked about. An unchanged backup (same root) is complete at once;
+    /// a changed one costs in proportion to what changed.
+    func missingObjects(root: ChunkID, sharingWith parent: ChunkID? = nil) async throws -> [ChunkID] {
         if root == parent { return [] }
         var missing: [ChunkID] = []
         var seen: Set<ChunkID> = [root]
