@@ -229,3 +229,13 @@ func randomBytes(_ count: Int) -> [UInt8] {
     }
     return bytes
 }
+
+extension OpenFile {
+    /// The whole of `count` bytes at `offset` (fewer at the end of the file), for tests.
+    func read(at offset: UInt64, count: Int) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let read = try bytes.withUnsafeMutableBytes { try self.read(at: offset, into: $0) }
+        bytes.removeLast(count - read)
+        return bytes
+    }
+}

@@ -22,14 +22,12 @@ public final class OpenFile: @unchecked Sendable {
 
     deinit { close(descriptor) }
 
-    /// Reads up to `count` bytes at `offset`; fewer only at the end of the file.
-    public func read(at offset: UInt64, count: Int) throws(KeepError) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: count)
+    /// Reads into `buffer` from `offset`; returns the bytes read, fewer than asked only at the end
+    /// of the file.
+    public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(KeepError) -> Int {
         var filled = 0
-        while filled < count {
-            let result = buffer.withUnsafeMutableBytes { raw in
-                pread(descriptor, raw.baseAddress.map { $0 + filled }, count - filled, off_t(offset) + off_t(filled))
-            }
+        while filled < buffer.count, let base = buffer.baseAddress {
+            let result = pread(descriptor, base + filled, buffer.count - filled, off_t(offset) + off_t(filled))
             if result < 0 {
                 if errno == EINTR { continue }
                 throw KeepError(.io, "cannot read file: \(errorText(errno))")
@@ -37,8 +35,7 @@ public final class OpenFile: @unchecked Sendable {
             if result == 0 { break }
             filled += result
         }
-        buffer.removeLast(count - filled)
-        return buffer
+        return filled
     }
 }
 

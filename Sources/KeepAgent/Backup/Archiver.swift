@@ -16,11 +16,45 @@ struct Archiver: FileSystemVisitor {
     /// Progress goes out at most once a second; the path's display form (a String repair of its bytes)
     /// is built only then: building it per file took a third of an unchanged backup's CPU.
     var nextProgress = ContinuousClock.now
+    let readAhead = ReadAhead()
+    /// Where file data is read and chunked: reused for every file, so reading costs no allocation.
+    let window: ReadWindow
+
+    init(
+        uploader: Uploader, previous: ChangeCache, chunking: ChunkerParameters,
+        progress: @escaping (Keep_V1_BackupStats, String) async -> Void
+    ) {
+        self.uploader = uploader
+        self.previous = previous
+        self.chunking = chunking
+        self.progress = progress
+        window = ReadWindow(capacity: chunking.maximumSize + Self.readSize)
+    }
+
+    /// Reads of 2 MiB keep the window (unchunked tail + one read) near 6 MiB; the agent's memory budget
+    /// goes to the upload batches instead.
+    static let readSize = 2 << 20
+
+    mutating func willVisit(_ items: [WalkedItem]) async {
+        let files = items.filter { item in
+            guard item.needsContent else { return false }
+            return previous.files[Data(item.path)]?.matches(item.entry) != true
+        }
+        guard let first = files.first else { return }
+        readAhead.enter(
+            directory: first.parentDescriptor,
+            files: files.map { item in
+                ReadAhead.File(
+                    name: FileSystemWalker.cString(item.openName), inode: item.entry.inode,
+                    device: item.entry.device, length: item.entry.size)
+            })
+    }
 
     mutating func visit(file item: WalkedItem) async throws -> TreeEntry? {
         var entry = item.entry
         count(entry)
         guard item.needsContent else { return entry }
+        defer { readAhead.consumed(inode: entry.inode, device: entry.device) }
         let key = Data(item.path)
         if let record = previous.files[key], record.matches(entry), let content = record.content {
             entry.content = content
@@ -69,40 +103,67 @@ struct Archiver: FileSystemVisitor {
     /// Chunks each data range of a file (holes of sparse files are skipped, not stored).
     private func store(_ file: OpenFile) async throws -> [Extent] {
         var extents: [Extent] = []
+        let window = self.window
         for range in file.dataRanges {
             var chunks: [ChunkRef] = []
             var chunker = Chunker(parameters: chunking)
-            var buffer: [UInt8] = []
             var offset = range.offset
             let end = range.offset + range.length
-            // Reads of 2 MiB keep the window (unchunked tail + one read) near 6 MiB; the agent's memory
-            // budget goes to the upload batches instead.
-            let readSize = 2 << 20
+            window.count = 0
             while true {
-                let atEOF = offset >= end
-                if !atEOF {
-                    let count = Int(min(UInt64(readSize), end - offset))
-                    let bytes = try file.read(at: offset, count: count)
-                    offset += UInt64(bytes.count)
-                    buffer.append(contentsOf: bytes)
-                    if bytes.count < count { offset = end }
+                if offset < end {
+                    let wanted = Int(min(UInt64(window.capacity - window.count), end - offset))
+                    let read = try file.read(at: offset, into: window.free(wanted))
+                    offset += UInt64(read)
+                    window.count += read
+                    if read < wanted { offset = end }
                 }
                 var start = 0
-                while start < buffer.count {
-                    let boundary = buffer.withUnsafeBytes { raw in
-                        chunker.nextBoundary(in: UnsafeRawBufferPointer(rebasing: raw[start...]), atEOF: offset >= end)
-                    }
-                    guard let boundary else { break }
-                    let chunk = Array(buffer[start..<start + boundary])
-                    let id = try await uploader.add(chunk, type: .data)
-                    chunks.append(ChunkRef(id: id, length: UInt32(chunk.count)))
+                while start < window.count {
+                    let rest = window.bytes(from: start)
+                    guard let boundary = chunker.nextBoundary(in: rest, atEOF: offset >= end) else { break }
+                    let id = try await uploader.add(UnsafeRawBufferPointer(rebasing: rest[..<boundary]), type: .data)
+                    chunks.append(ChunkRef(id: id, length: UInt32(boundary)))
                     start += boundary
                 }
-                buffer.removeFirst(start)
-                if offset >= end && buffer.isEmpty { break }
+                window.removeFirst(start)
+                if offset >= end && window.count == 0 { break }
             }
             extents.append(Extent(offset: range.offset, chunks: chunks))
         }
         return extents
+    }
+}
+
+/// A fixed buffer holding the unchunked tail of a file and the next read. The chunker needs its input
+/// to start at the current chunk, so consumed chunks are removed from the front (a move of the tail,
+/// less than one chunk).
+final class ReadWindow {
+    let capacity: Int
+    private let storage: UnsafeMutableRawBufferPointer
+    /// Bytes held, from the start.
+    var count = 0
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        storage = .allocate(byteCount: capacity, alignment: 64)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// The held bytes from `start` (valid until the window changes).
+    func bytes(from start: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: storage[start..<count])
+    }
+
+    /// Room for `length` more bytes after those held.
+    func free(_ length: Int) -> UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(rebasing: storage[count..<count + length])
+    }
+
+    func removeFirst(_ length: Int) {
+        guard length > 0, let base = storage.baseAddress else { return }
+        count -= length
+        if count > 0 { base.copyMemory(from: base + length, byteCount: count) }
     }
 }

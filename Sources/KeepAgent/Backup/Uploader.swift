@@ -50,8 +50,19 @@ final class Uploader {
     /// Queues an object for upload (unless it is already known to be stored) and returns its id.
     @discardableResult
     func add(_ plaintext: [UInt8], type: KeepProtocol.ObjectType) async throws -> ChunkID {
-        let id = SHA256.hash(plaintext)
+        try await add(id: SHA256.hash(plaintext), type: type) { plaintext }
+    }
+
+    /// Queues an object given by bytes the caller reuses: they are copied only if the object is queued
+    /// (a chunk already stored or already sent costs its hash and nothing else).
+    @discardableResult
+    func add(_ bytes: UnsafeRawBufferPointer, type: KeepProtocol.ObjectType) async throws -> ChunkID {
+        try await add(id: SHA256.hash(bytes), type: type) { Array(bytes) }
+    }
+
+    private func add(id: ChunkID, type: KeepProtocol.ObjectType, plaintext: () -> [UInt8]) async throws -> ChunkID {
         guard known.insert(id).inserted else { return id }
+        let plaintext = plaintext()
         queue.append(PendingObject(id: id, type: type, plaintext: plaintext))
         queuedBytes += plaintext.count
         if queue.count >= batchObjects || queuedBytes >= batchBytes { try await dispatch() }

@@ -40,7 +40,7 @@ public struct LocalPackBackend: PackBackend {
         let descriptor = try POSIXFile.openFile(temporary, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
         do {
             do {
-                try contents.withUnsafeBytes { try POSIXFile.writeAll(descriptor, $0, path: shard) }
+                try contents.withUnsafeBytes { try POSIXFile.writeUncached(descriptor, $0, path: shard) }
                 try POSIXFile.sync(descriptor, path: shard)
             } catch {
                 close(descriptor)

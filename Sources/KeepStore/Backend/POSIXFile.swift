@@ -46,6 +46,61 @@ enum POSIXFile {
         }
     }
 
+    /// Writes all of `bytes` at `offset`.
+    static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws {
+        var done = 0
+        while done < bytes.count, let base = bytes.baseAddress {
+            let count = pwrite(descriptor, base + done, bytes.count - done, off_t(offset + done))
+            if count > 0 {
+                done += count
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else {
+                throw error("write", path: path, code: count < 0 ? errno : EIO)
+            }
+        }
+    }
+
+    /// Writes `bytes` to a new, empty file without copying them into the page cache where the file
+    /// system allows it (`O_DIRECT`): a pack is written once and read back rarely. On this project's
+    /// 2-core VM, writing 448 MB through the page cache right after it was dropped cost 1.5 s of system
+    /// time, and 0.05 s direct (`dd`, same file system, 1 MiB or 32 MiB blocks alike). Whole 4 KiB blocks
+    /// go direct through a 1 MiB aligned bounce buffer; the tail, or everything when the file system
+    /// refuses `O_DIRECT` (tmpfs), goes through the cache. Durability is unchanged: callers still fsync.
+    static func writeUncached(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        let block = 4096
+        let directLength = bytes.count / block * block
+        var written = 0
+        let flags = fcntl(descriptor, F_GETFL)
+        if directLength > 0, flags >= 0, fcntl(descriptor, F_SETFL, flags | directIO) == 0 {
+            let bounce = UnsafeMutableRawBufferPointer.allocate(byteCount: min(directLength, 1 << 20), alignment: block)
+            defer { bounce.deallocate() }
+            do {
+                while written < directLength {
+                    let length = min(bounce.count, directLength - written)
+                    let piece = UnsafeMutableRawBufferPointer(rebasing: bounce[..<length])
+                    piece.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[written..<written + length]))
+                    try writeAll(descriptor, UnsafeRawBufferPointer(piece), at: written, path: path)
+                    written += length
+                }
+            } catch let failure as KeepError where failure.code == .diskFull {
+                _ = fcntl(descriptor, F_SETFL, flags)
+                throw failure
+            } catch {
+                written = 0  // direct I/O refused (EINVAL): everything again through the cache
+            }
+            guard fcntl(descriptor, F_SETFL, flags) == 0 else { throw self.error("write", path: path) }
+        }
+        try writeAll(descriptor, UnsafeRawBufferPointer(rebasing: bytes[written...]), at: written, path: path)
+    }
+
+    /// Linux `O_DIRECT` (not exported by Glibc without _GNU_SOURCE; its value differs by architecture).
+    #if arch(arm64) || arch(arm)
+    static let directIO: Int32 = 0o200000
+    #else
+    static let directIO: Int32 = 0o40000
+    #endif
+
     /// Reads exactly `length` bytes at `offset`; a short file throws an `.integrity` error.
     static func readExactly(_ descriptor: Int32, offset: UInt64, length: Int, path: String) throws -> [UInt8] {
         try [UInt8](unsafeUninitializedCapacity: max(length, 1)) { buffer, initialized in

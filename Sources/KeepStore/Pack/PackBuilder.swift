@@ -12,7 +12,8 @@ public struct SealedPack: Sendable {
 /// Collects sealed objects into one pack of about `targetSize` bytes.
 ///
 /// Each object is sealed with AES-256-GCM under the repository key, with its id as AAD so a blob cannot
-/// be passed off as another object. `finish()` appends the sealed index and the trailer. Adding an id
+/// be passed off as another object. `finish()` appends the sealed index and the trailer and hands the bytes over (the builder is
+/// spent; start a new one, which may reuse a written pack's buffer). Adding an id
 /// already in this pack returns the existing entry and stores nothing.
 public struct PackBuilder: Sendable {
     private let key: SymmetricKey
@@ -22,12 +23,14 @@ public struct PackBuilder: Sendable {
     private var entries: [PackEntry] = []
     private var positions: [ChunkID: Int] = [:]
 
-    /// Starts an empty pack sealed under `key`.
-    public init(key: SymmetricKey, targetSize: Int = 32 << 20) {
+    /// Starts an empty pack sealed under `key`, in `storage`'s memory when given (its contents are dropped).
+    public init(key: SymmetricKey, targetSize: Int = 32 << 20, reusing storage: [UInt8] = []) {
         self.key = key
         self.targetSize = targetSize
-        bytes = PackFormat.header
+        bytes = storage
+        bytes.removeAll(keepingCapacity: true)
         bytes.reserveCapacity(min(targetSize, 64 << 20) + (4 << 20))
+        bytes += PackFormat.header
     }
 
     /// Whether the pack reached its target size and should be finished.
@@ -69,8 +72,9 @@ public struct PackBuilder: Sendable {
     }
 
     /// Appends the sealed index and trailer and names the pack by the SHA-256 of its bytes.
-    public func finish() throws -> SealedPack {
-        var out = bytes
+    public mutating func finish() throws -> SealedPack {
+        var out: [UInt8] = []
+        swap(&out, &bytes)
         let index = try AESGCM.seal(PackFormat.encodeIndex(entries), using: key, authenticating: PackFormat.header)
         out += index
         out += PackFormat.tail(indexLength: UInt32(index.count))
