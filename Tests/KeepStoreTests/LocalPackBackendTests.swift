@@ -19,6 +19,20 @@ struct LocalPackBackendTests {
         #expect(FileManager.default.fileExists(atPath: "\(directory.path)/packs/\(first.prefix(2))/\(first)"))
     }
 
+    @Test("packs of every length are written byte for byte (whole blocks direct, the tail cached)")
+    func directWritesKeepEveryByte() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let backend = LocalPackBackend(directory: directory.path)
+        for length in [1, 4095, 4096, 4097, (1 << 20) + 4096 + 17, 3 << 20] {
+            let contents = SecureRandom.bytes(length)
+            let id = SHA256.hash(contents).hex
+            try await backend.write(packID: id, contents: contents)
+            #expect(try await backend.size(packID: id) == UInt64(length))
+            #expect(try await backend.read(packID: id, offset: 0, length: length) == contents)
+        }
+    }
+
     @Test("a full disk is a diskFull error naming the directory, and no partial file remains",
           .enabled(if: geteuid() == 0, "needs root to mount a small tmpfs"))
     func diskFull() async throws {

@@ -5,14 +5,16 @@ import Testing
 @testable import KeepStore
 
 /// A pack of a compressible tree, a random data chunk and an empty object, with their plaintexts.
-func makeSamplePack(key: SymmetricKey) throws -> (pack: SealedPack, plaintexts: [ChunkID: [UInt8]]) {
+func makeSamplePack(key: SymmetricKey, reusing storage: [UInt8] = []) throws -> (
+    pack: SealedPack, plaintexts: [ChunkID: [UInt8]]
+) {
     var random = SeededBytes(seed: 5)
     let objects: [(ObjectType, [UInt8])] = [
         (.tree, Array(String(repeating: "name=etc mode=0755\n", count: 500).utf8)),
         (.data, random.bytes(300_000)),
         (.data, []),
     ]
-    var builder = PackBuilder(key: key)
+    var builder = PackBuilder(key: key, reusing: storage)
     var plaintexts: [ChunkID: [UInt8]] = [:]
     for (type, plaintext) in objects {
         let id = SHA256.hash(plaintext)
@@ -44,6 +46,22 @@ struct PackTests {
         #expect(entries == pack.entries)
         #expect(entries.map(\.type) == [.tree, .data, .data])
         #expect(entries.map(\.compressed) == [true, false, false])
+        for entry in entries {
+            let blob = Array(pack.bytes[Int(entry.offset)..<(Int(entry.offset) + Int(entry.length))])
+            #expect(try PackReader.object(entry, from: blob, packID: pack.packID, key: key) == plaintexts[entry.id])
+        }
+    }
+
+    @Test("a builder given an old pack's buffer drops its contents: the pack reads back the same")
+    func reusedBuffer() throws {
+        let key = SymmetricKey.random()
+        let (pack, plaintexts) = try makeSamplePack(key: key, reusing: [UInt8](repeating: 0xAA, count: 1 << 20))
+        #expect(pack.bytes.prefix(8) == ArraySlice("KEEPPACK".utf8))
+        #expect(pack.packID == SHA256.hash(pack.bytes).hex)
+        let entries = try PackReader.entries(packID: pack.packID, size: UInt64(pack.bytes.count), key: key) {
+            offset, length in Array(pack.bytes[Int(offset)..<(Int(offset) + length)])
+        }
+        #expect(entries == pack.entries)
         for entry in entries {
             let blob = Array(pack.bytes[Int(entry.offset)..<(Int(entry.offset) + Int(entry.length))])
             #expect(try PackReader.object(entry, from: blob, packID: pack.packID, key: key) == plaintexts[entry.id])

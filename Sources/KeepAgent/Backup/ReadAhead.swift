@@ -49,17 +49,22 @@ final class ReadAhead {
         case hinted(bytes: UInt64)
     }
 
+    /// Starts reading a file: given the file, its directory's descriptor and how many bytes to read.
+    typealias Advise = @Sendable (File, Int32, UInt64) -> Void
+
     private let windowBytes: UInt64
     private let windowFiles: Int
+    private let advise: Advise
     private let queue = DispatchQueue(label: "keep.read-ahead", qos: .utility)
     private var batches: [Batch] = []
     private var offered: [Key: State] = [:]
     private var hintedBytes: UInt64 = 0
     private var hintedFiles = 0
 
-    init(windowBytes: UInt64 = 32 << 20, windowFiles: Int = 256) {
+    init(windowBytes: UInt64 = 32 << 20, windowFiles: Int = 256, advise: @escaping Advise = ReadAhead.willNeed) {
         self.windowBytes = windowBytes
         self.windowFiles = windowFiles
+        self.advise = advise
     }
 
     /// Offers the files of a directory the walker just listed (`descriptor` is the walker's, valid only
@@ -90,7 +95,7 @@ final class ReadAhead {
             offered[file.key] = .hinted(bytes: bytes)
             hintedBytes += bytes
             hintedFiles += 1
-            queue.async { Self.advise(file, in: directory, bytes: bytes) }
+            queue.async { [advise] in advise(file, directory.descriptor, bytes) }
         }
     }
 
@@ -108,10 +113,17 @@ final class ReadAhead {
         return nil
     }
 
-    private static func advise(_ file: File, in directory: Directory, bytes: UInt64) {
+    /// Waits until every hint handed out so far has run.
+    func waitForHints() {
+        queue.sync {}
+    }
+
+    /// Opens the file as the archiver will and asks the kernel to read its first `bytes` now, if it is
+    /// still the regular file the walk saw.
+    static func willNeed(_ file: File, directory: Int32, bytes: UInt64) {
         let flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK
-        var descriptor = openat(directory.descriptor, file.name, flags | WalkedItem.noAccessTime)
-        if descriptor < 0, errno == EPERM { descriptor = openat(directory.descriptor, file.name, flags) }
+        var descriptor = openat(directory, file.name, flags | WalkedItem.noAccessTime)
+        if descriptor < 0, errno == EPERM { descriptor = openat(directory, file.name, flags) }
         guard descriptor >= 0 else { return }
         defer { close(descriptor) }
         var status = stat()
