@@ -33,7 +33,7 @@ public enum MemoryTuning {
         typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
         let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
-        _ = mallopt(-3, profile == .agent ? 256 << 10 : 8 << 20)
+        _ = mallopt(-3, profile == .agent ? (4 << 20) + (64 << 10) : 8 << 20)
         _ = mallopt(-8, 2)
         _ = mallopt(-2, profile == .agent ? 4 << 20 : 16 << 20)
         #endif
