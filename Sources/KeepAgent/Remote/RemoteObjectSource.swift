@@ -7,13 +7,17 @@ import KeepStore
 /// Reads a snapshot's objects from the controller during a restore or rollback, checking each against
 /// its id here (the agent trusts no byte it has not hashed).
 ///
-/// Without `prepare(root:)` every object is fetched when asked for: one FetchObjectsRequest, one CHUNK
-/// frame. After `prepare(root:)` (a whole-snapshot restore) the source has fetched every tree of the
-/// snapshot in batches and knows the order in which the restorer will ask for data chunks (the same
-/// depth-first, name-ordered walk), so it keeps requests of up to 256 objects in flight ahead of the
-/// restorer, bounded by `windowBytes` of plaintext received or in flight. An object asked for out of
-/// that order is fetched on demand; planned objects the restorer skipped are dropped once a later one
-/// is asked for. The controller answers each request with one CHUNK frame per id, in order.
+/// Every object is requested with a FetchObjectsRequest; the controller answers each request with one
+/// CHUNK frame per id, in order. A receiver task takes the answers off the connection, decompresses and
+/// hashes them, and files them as ready, while the restorer writes what it already has: receiving and
+/// checking overlap with writing instead of alternating with it (the restorer is one task).
+///
+/// Without `prepare(root:)` an object is requested when asked for. After `prepare(root:)` (a
+/// whole-snapshot restore) the source has fetched every tree of the snapshot in batches and knows the
+/// order in which the restorer will ask for data chunks (the same depth-first, name-ordered walk), so
+/// it keeps requests of up to 256 objects in flight ahead of the restorer, bounded by `windowBytes` of
+/// plaintext requested and not yet taken. An object asked for out of that order is requested on its
+/// own; planned objects the restorer skipped are dropped once a later planned one is taken.
 actor RemoteObjectSource: ObjectSource {
     /// The most ids one FetchObjectsRequest may carry.
     private static let fetchBatch = 256
@@ -21,7 +25,6 @@ actor RemoteObjectSource: ObjectSource {
     private static let maxInFlight = 1024
     private let channel: CommandChannel
     private let windowBytes: Int
-    private var last: Task<Void, Never>?
     /// Objects received, for progress.
     private(set) var bytesReceived: UInt64 = 0
 
@@ -29,13 +32,28 @@ actor RemoteObjectSource: ObjectSource {
     /// The data chunks the restorer will ask for, in order, and the next one to request.
     private var plan: [ChunkRef] = []
     private var planned = 0
-    /// Requested ahead and not yet received, in the order the answers arrive.
-    private var inFlight: [ChunkID] = []
+
+    /// An object requested: planned ones count their plaintext against the window until taken.
+    private struct Request {
+        var id: ChunkID
+        var planned: Bool
+        var bytes: Int
+    }
+
+    /// Requested and not yet received, in the order the answers arrive.
+    private var inFlight: [Request] = []
     private var inFlightHead = 0
-    /// Received ahead of the restorer, in plan order.
-    private var ready: [(id: ChunkID, bytes: [UInt8])] = []
+    /// The request whose answer the receiver is reading.
+    private var receiving: Request?
+    /// Received and checked, in arrival order (taken ones until the head passes them).
+    private var ready: [(request: Request, plaintext: [UInt8], taken: Bool)] = []
     private var readyHead = 0
     private var windowUsed = 0
+    /// The receiver task, while requests are in flight; why it stopped, if it failed.
+    private var receiver: Task<Void, Never>?
+    private var failure: (any Error)?
+    /// Callers waiting for the next object to arrive.
+    private var waiting: [CheckedContinuation<Void, Never>] = []
 
     init(channel: CommandChannel, windowBytes: Int = 16 << 20) {
         self.channel = channel
@@ -50,9 +68,9 @@ actor RemoteObjectSource: ObjectSource {
             var next: [ChunkID] = []
             for start in stride(from: 0, to: level.count, by: Self.fetchBatch) {
                 let ids = Array(level[start..<min(level.count, start + Self.fetchBatch)])
-                try await channel.send(.fetchObjectsRequest(.with { $0.ids = ids.map { Data($0.bytes) } }))
+                try await request(ids.map { Request(id: $0, planned: false, bytes: 0) })
                 for id in ids {
-                    let tree = try decodeTree(try await receive(id), id: id)
+                    let tree = try decodeTree(try await object(id), id: id)
                     trees[id] = tree
                     for entry in tree.entries {
                         if let subtree = entry.subtree, trees[subtree] == nil { next.append(subtree) }
@@ -66,22 +84,11 @@ actor RemoteObjectSource: ObjectSource {
 
     func tree(_ id: ChunkID) async throws -> Tree {
         if let tree = trees[id] { return tree }
-        return try decodeTree(try await serialized(id), id: id)
+        return try decodeTree(try await object(id), id: id)
     }
 
     func data(_ id: ChunkID) async throws -> [UInt8] {
-        try await serialized(id)
-    }
-
-    /// Runs fetches one at a time, in call order, so requests and answers pair up.
-    private func serialized(_ id: ChunkID) async throws -> [UInt8] {
-        let previous = last
-        let task = Task { () async throws -> [UInt8] in
-            await previous?.value
-            return try await self.object(id)
-        }
-        last = Task { _ = try? await task.value }
-        return try await task.value
+        try await object(id)
     }
 
     private func decodeTree(_ bytes: [UInt8], id: ChunkID) throws -> Tree {
@@ -105,69 +112,125 @@ actor RemoteObjectSource: ObjectSource {
         }
     }
 
-    /// One object, from the read-ahead window when it holds it, else on demand.
+    /// One object: from those received when it is there, else once it arrives (requested on its own
+    /// when it is neither received nor on its way).
     private func object(_ id: ChunkID) async throws -> [UInt8] {
         try await requestAhead()
         while true {
-            // The restorer almost always asks for the next planned object: look there first.
-            let next = readyHead < ready.count && ready[readyHead].id == id ? readyHead : nil
-            if let index = next ?? ready[readyHead...].firstIndex(where: { $0.id == id }) {
-                for skipped in readyHead..<index {
-                    windowUsed -= ready[skipped].bytes.count
-                    ready[skipped].bytes = []
-                }
-                let found = ready[index]
-                ready[index].bytes = []
-                readyHead = index + 1
-                windowUsed -= found.bytes.count
-                if readyHead > 1024 {
-                    ready.removeFirst(readyHead)
-                    readyHead = 0
-                }
+            if let plaintext = take(id) {
                 try await requestAhead()
-                return found.bytes
+                return plaintext
             }
-            guard inFlightHead < inFlight.count, inFlight[inFlightHead] == id || inFlight[inFlightHead...].contains(id)
-            else { break }
-            try await receiveAhead()
+            if let failure { throw failure }
+            if receiving?.id != id, !inFlight[inFlightHead...].contains(where: { $0.id == id }) {
+                try await request([Request(id: id, planned: false, bytes: 0)])
+            }
+            await withCheckedContinuation { waiting.append($0) }
         }
-        // Not planned (or planned too far ahead): ask for it alone; earlier answers land in the window.
-        try await channel.send(.fetchObjectsRequest(.with { $0.ids = [Data(id.bytes)] }))
-        while inFlightHead < inFlight.count { try await receiveAhead() }
-        return try await receive(id)
+    }
+
+    /// Takes `id` from the received objects; planned objects received before it (skipped by the
+    /// restorer) are dropped.
+    private func take(_ id: ChunkID) -> [UInt8]? {
+        // The restorer almost always asks for the oldest received object: the search stops there.
+        guard let index = ready[readyHead...].firstIndex(where: { !$0.taken && $0.request.id == id }) else { return nil }
+        let found = ready[index]
+        release(index)
+        if found.request.planned {
+            for skipped in readyHead..<index where ready[skipped].request.planned && !ready[skipped].taken {
+                release(skipped)
+            }
+        }
+        while readyHead < ready.count, ready[readyHead].taken { readyHead += 1 }
+        if readyHead > 1024 {
+            ready.removeFirst(readyHead)
+            readyHead = 0
+        }
+        return found.plaintext
+    }
+
+    private func release(_ index: Int) {
+        windowUsed -= ready[index].request.bytes
+        ready[index].taken = true
+        ready[index].plaintext = []
     }
 
     /// Requests planned objects while the window has room, up to 256 per request.
     private func requestAhead() async throws {
         while planned < plan.count, windowUsed < windowBytes, inFlight.count - inFlightHead < Self.maxInFlight {
-            var ids: [ChunkID] = []
-            while planned < plan.count, ids.count < Self.fetchBatch, windowUsed < windowBytes {
-                ids.append(plan[planned].id)
+            var batch: [Request] = []
+            while planned < plan.count, batch.count < Self.fetchBatch, windowUsed < windowBytes {
+                batch.append(Request(id: plan[planned].id, planned: true, bytes: Int(plan[planned].length)))
                 windowUsed += Int(plan[planned].length)
                 planned += 1
             }
-            try await channel.send(.fetchObjectsRequest(.with { $0.ids = ids.map { Data($0.bytes) } }))
-            if inFlightHead > 4096 {
-                inFlight.removeFirst(inFlightHead)
-                inFlightHead = 0
+            try await request(batch)
+        }
+    }
+
+    /// Sends one FetchObjectsRequest and makes sure the receiver runs.
+    private func request(_ batch: [Request]) async throws {
+        try await channel.send(.fetchObjectsRequest(.with { $0.ids = batch.map { Data($0.id.bytes) } }))
+        if inFlightHead > 4096 {
+            inFlight.removeFirst(inFlightHead)
+            inFlightHead = 0
+        }
+        inFlight.append(contentsOf: batch)
+        if receiver == nil, failure == nil {
+            receiver = Task { await self.receiveInFlight() }
+        }
+    }
+
+    /// The receiver: takes answers off the connection until none is expected, checking each one away
+    /// from the actor, so the restorer's calls are served meanwhile.
+    private nonisolated func receiveInFlight() async {
+        while let expected = await nextExpected() {
+            do {
+                guard case .chunk(let chunk) = try await channel.next() else {
+                    throw KeepError(
+                        .protocolViolation, "the controller answered a fetch with something else than an object")
+                }
+                await deliver(expected, plaintext: try Self.check(chunk, expected: expected.id))
+            } catch {
+                await stop(error)
+                return
             }
-            inFlight.append(contentsOf: ids)
         }
     }
 
-    /// Receives the oldest in-flight object into the window.
-    private func receiveAhead() async throws {
-        let id = inFlight[inFlightHead]
+    /// The request whose answer comes next, or nil (and the receiver ends) when none is in flight.
+    private func nextExpected() -> Request? {
+        guard inFlightHead < inFlight.count else {
+            receiver = nil
+            return nil
+        }
         inFlightHead += 1
-        let bytes = try await receive(id)
-        ready.append((id, bytes))
+        receiving = inFlight[inFlightHead - 1]
+        return receiving
     }
 
-    /// Receives the next CHUNK frame, which must be `id`, and checks it.
-    private func receive(_ id: ChunkID) async throws -> [UInt8] {
-        guard case .chunk(let chunk) = try await channel.next() else {
-            throw KeepError(.protocolViolation, "the controller answered a fetch with something else than an object")
-        }
+    private func deliver(_ request: Request, plaintext: [UInt8]) {
+        bytesReceived += UInt64(plaintext.count)
+        receiving = nil
+        ready.append((request, plaintext, false))
+        wakeWaiting()
+    }
+
+    private func stop(_ error: any Error) {
+        failure = error
+        receiving = nil
+        receiver = nil
+        wakeWaiting()
+    }
+
+    private func wakeWaiting() {
+        let woken = waiting
+        waiting = []
+        for continuation in woken { continuation.resume() }
+    }
+
+    /// Decompresses a CHUNK frame and checks it is `expected`.
+    private static func check(_ chunk: ChunkFrame, expected id: ChunkID) throws -> [UInt8] {
         let plaintext: [UInt8] =
             try chunk.payload.withUnsafeReadableBytes { payload in
                 chunk.compression == .zstd
@@ -178,7 +241,6 @@ actor RemoteObjectSource: ObjectSource {
                 .integrity, "object \(id.hex.prefix(12)) from the controller does not match its id",
                 hint: "run keepctl verify --read-data on the controller")
         }
-        bytesReceived += UInt64(plaintext.count)
         return plaintext
     }
 }

@@ -6,9 +6,11 @@ import KeepStore
 /// directories and collects per-path errors. Used from one task only.
 ///
 /// Confinement: every directory is entered with `openat(parent, name, O_NOFOLLOW | O_DIRECTORY)`
-/// from the target's descriptor down; every other entry is created under a fresh temporary name
-/// (`O_CREAT | O_EXCL | O_NOFOLLOW`, `symlinkat`, `mkfifoat`, `mknodat`, `linkat`) and renamed over
-/// its final name, which replaces a planted symlink instead of writing through it. Names from the
+/// from the target's descriptor down; a regular file whose name is free is created there with
+/// `O_CREAT | O_EXCL | O_NOFOLLOW` (which refuses anything already there, a symlink included); every
+/// other entry is created under a fresh temporary name (`O_CREAT | O_EXCL | O_NOFOLLOW`, `symlinkat`,
+/// `mkfifoat`, `mknodat`, `linkat`) and renamed over its final name, which replaces a planted symlink
+/// instead of writing through it. Names from the
 /// snapshot are checked again before anything is created.
 final class RestoreSession {
     /// A directory being filled: its descriptor (borrowed), where it is below the session's root
@@ -133,9 +135,16 @@ final class RestoreSession {
             fail(.missingLinkOrigin(path: TreeEntry.displayName(of: path)))
             return
         }
-        let temporary = DirectoryOps.temporaryName()
+        // A name not taken yet is created directly (O_EXCL refuses anything there, a symlink too); an
+        // existing one is replaced by a file written under a temporary name and renamed over it. Most
+        // restores go to new directories: one renameat less per file.
         let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
-        let descriptor = openat(place.descriptor, DirectoryOps.cString(temporary), flags, 0o600)
+        var written = name
+        var descriptor = openat(place.descriptor, DirectoryOps.cString(name), flags, 0o600)
+        if descriptor < 0, errno == EEXIST {
+            written = DirectoryOps.temporaryName()
+            descriptor = openat(place.descriptor, DirectoryOps.cString(written), flags, 0o600)
+        }
         guard descriptor >= 0 else {
             fail(path, "cannot create file: \(errorText(errno))", errno)
             return
@@ -144,10 +153,16 @@ final class RestoreSession {
         func discard(_ message: String, _ code: Int32? = nil) {
             if !closed { close(descriptor) }
             closed = true
-            unlinkat(place.descriptor, DirectoryOps.cString(temporary), 0)
+            unlinkat(place.descriptor, DirectoryOps.cString(written), 0)
             fail(path, message, code)
         }
-        guard ftruncate(descriptor, off_t(entry.size)) == 0 else {
+        // Writing the data sizes a dense file; one with holes (or none) is sized first.
+        let dense =
+            entry.content.isEmpty
+            ? entry.size == 0
+            : entry.content.count == 1 && entry.content[0].offset == 0
+                && entry.content[0].chunks.reduce(UInt64(0)) { $0 + UInt64($1.length) } == entry.size
+        guard dense || ftruncate(descriptor, off_t(entry.size)) == 0 else {
             return discard("cannot size file: \(errorText(errno))", errno)
         }
         do {
@@ -166,7 +181,7 @@ final class RestoreSession {
         if durable, fsync(descriptor) != 0 { return discard("cannot sync file: \(errorText(errno))", errno) }
         close(descriptor)
         closed = true
-        guard moveIntoPlace(temporary, in: place, as: name, path: path) else { return }
+        guard written == name || moveIntoPlace(written, in: place, as: name, path: path) else { return }
         summary.files += 1
         remember(entry, in: place, as: name)
     }
