@@ -15,7 +15,17 @@ public final class SQLiteCatalog: Catalog {
         }
         do {
             database = try DatabasePool(path: path, configuration: configuration)
-            try CatalogSchema.migrator.migrate(database)
+            let migrator = CatalogSchema.migrator
+            let upToDate = try database.read(migrator.hasCompletedMigrations)
+            try migrator.migrate(database)
+            if !upToDate {
+                // A migration that rebuilds tables (v3) leaves the old ones' pages free inside the file:
+                // without this, a migrated catalog would not get any smaller.
+                try database.writeWithoutTransaction { db in
+                    try db.execute(sql: "VACUUM")
+                    try db.checkpoint(.truncate)
+                }
+            }
         } catch {
             throw KeepError(
                 .io, "cannot open the catalog: \(error)", context: path,
@@ -316,43 +326,45 @@ public final class SQLiteCatalog: Catalog {
 
     // MARK: Chunk index
 
+    /// The chunk columns joined with their pack's id, as `location(from:)` reads them: rows of `chunk`
+    /// refer to their pack by its integer `number` (schema v3).
+    private static let locationColumns = """
+        SELECT c.id, p.id AS packID, c.offset, c.length, c.plaintextLength, c.type, c.compressed
+        FROM chunk c JOIN pack p ON p.number = c.pack
+        """
+
     public func recordPack(_ packID: String, size: UInt64, objects: [ChunkLocation], at time: Int64) async throws {
         try await database.write { db in
-            try db.execute(
-                sql: "INSERT INTO pack (id, size, objects, created) VALUES (?, ?, ?, ?)",
-                arguments: [packID, Int64(size), objects.count, time])
-            let statement = try db.cachedStatement(
-                sql: """
-                    INSERT OR IGNORE INTO chunk (id, packID, offset, length, plaintextLength, type, compressed)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """)
-            for object in objects {
-                try statement.execute(arguments: [
-                    Data(object.id.bytes), packID, Int64(object.offset), Int64(object.length),
-                    Int64(object.plaintextLength), Int64(object.type), object.compressed,
-                ])
-            }
+            try Self.insertPack(packID, size: size, objects: objects, at: time, replacing: false, db)
         }
     }
 
     public func addPoolReferences(pool: String, ids: [ChunkID]) async throws {
         guard !ids.isEmpty else { return }
         try await database.write { db in
+            // An object may reach a pool before any host of it said Hello (or with no host at all).
+            try db.execute(sql: "INSERT OR IGNORE INTO pool (name) VALUES (?)", arguments: [pool])
+            guard let number = try Self.poolNumber(pool, db) else {
+                throw KeepError(
+                    .internalError, "pool \(pool) is missing from the catalog right after it was added",
+                    hint: "check the catalog with sqlite3 'PRAGMA integrity_check' and report this")
+            }
             let statement = try db.cachedStatement(sql: "INSERT OR IGNORE INTO poolChunk (pool, chunkID) VALUES (?, ?)")
             for id in ids {
-                try statement.execute(arguments: [pool, Data(id.bytes)])
+                try statement.execute(arguments: [number, Data(id.bytes)])
             }
         }
     }
 
     public func existing(_ ids: [ChunkID], inPool pool: String) async throws -> Set<ChunkID> {
         try await database.read { db in
+            guard let number = try Self.poolNumber(pool, db) else { return [] }
             let statement = try db.cachedStatement(
                 sql: """
                     SELECT 1 FROM poolChunk p JOIN chunk c ON c.id = p.chunkID WHERE p.pool = ? AND p.chunkID = ?
                     """)
             var found = Set<ChunkID>()
-            for id in ids where try Bool.fetchOne(statement, arguments: [pool, Data(id.bytes)]) != nil {
+            for id in ids where try Bool.fetchOne(statement, arguments: [number, Data(id.bytes)]) != nil {
                 found.insert(id)
             }
             return found
@@ -361,7 +373,7 @@ public final class SQLiteCatalog: Catalog {
 
     public func location(of id: ChunkID) async throws -> ChunkLocation? {
         try await database.read { db in
-            let statement = try db.cachedStatement(sql: "SELECT * FROM chunk WHERE id = ?")
+            let statement = try db.cachedStatement(sql: "\(Self.locationColumns) WHERE c.id = ?")
             return try Row.fetchOne(statement, arguments: [Data(id.bytes)]).flatMap(Self.location(from:))
         }
     }
@@ -369,7 +381,7 @@ public final class SQLiteCatalog: Catalog {
     public func locations(of ids: [ChunkID]) async throws -> [ChunkID: ChunkLocation] {
         guard !ids.isEmpty else { return [:] }
         return try await database.read { db in
-            let statement = try db.cachedStatement(sql: "SELECT * FROM chunk WHERE id = ?")
+            let statement = try db.cachedStatement(sql: "\(Self.locationColumns) WHERE c.id = ?")
             var found: [ChunkID: ChunkLocation] = [:]
             for id in ids {
                 let row = try Row.fetchOne(statement, arguments: [Data(id.bytes)])
@@ -381,7 +393,8 @@ public final class SQLiteCatalog: Catalog {
 
     public func allLocations() async throws -> [ChunkLocation] {
         try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM chunk ORDER BY packID, offset").compactMap(Self.location(from:))
+            try Row.fetchAll(db, sql: "\(Self.locationColumns) ORDER BY p.id, c.offset")
+                .compactMap(Self.location(from:))
         }
     }
 
@@ -390,6 +403,35 @@ public final class SQLiteCatalog: Catalog {
             try Row.fetchAll(db, sql: "SELECT id, size FROM pack ORDER BY id").map { row in
                 (id: row["id"], size: UInt64(clamping: row["size"] as Int64))
             }
+        }
+    }
+
+    /// The integer key of a pool, which `poolChunk` rows refer to; nil for a pool never seen.
+    private static func poolNumber(_ pool: String, _ db: Database) throws -> Int64? {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT number FROM pool WHERE name = ?"), arguments: [pool])
+    }
+
+    /// Inserts a pack and the locations of its objects, which refer to it by its new integer key. With
+    /// `replacing`, objects already indexed are pointed at this pack (a repack); otherwise the first
+    /// location recorded for an object stays.
+    private static func insertPack(
+        _ packID: String, size: UInt64, objects: [ChunkLocation], at time: Int64, replacing: Bool, _ db: Database
+    ) throws {
+        try db.execute(
+            sql: "INSERT INTO pack (id, size, objects, created) VALUES (?, ?, ?, ?)",
+            arguments: [packID, Int64(size), objects.count, time])
+        let number = db.lastInsertedRowID
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT OR \(replacing ? "REPLACE" : "IGNORE") INTO chunk
+                    (id, pack, offset, length, plaintextLength, type, compressed)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+        for object in objects {
+            try statement.execute(arguments: [
+                Data(object.id.bytes), number, Int64(object.offset), Int64(object.length),
+                Int64(object.plaintextLength), Int64(object.type), object.compressed,
+            ])
         }
     }
 
@@ -413,25 +455,15 @@ public final class SQLiteCatalog: Catalog {
     ) async throws {
         try await database.write { db in
             if let newPack {
-                try db.execute(
-                    sql: "INSERT INTO pack (id, size, objects, created) VALUES (?, ?, ?, ?)",
-                    arguments: [newPack.id, Int64(newPack.size), newPack.objects.count, time])
-                let statement = try db.cachedStatement(
-                    sql: """
-                        INSERT OR REPLACE INTO chunk (id, packID, offset, length, plaintextLength, type, compressed)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """)
-                for object in newPack.objects {
-                    try statement.execute(arguments: [
-                        Data(object.id.bytes), newPack.id, Int64(object.offset), Int64(object.length),
-                        Int64(object.plaintextLength), Int64(object.type), object.compressed,
-                    ])
-                }
+                try Self.insertPack(
+                    newPack.id, size: newPack.size, objects: newPack.objects, at: time, replacing: true, db)
             }
+            guard let old = try Int64.fetchOne(db, sql: "SELECT number FROM pack WHERE id = ?", arguments: [oldPack])
+            else { return }
             try db.execute(
-                sql: "DELETE FROM poolChunk WHERE chunkID IN (SELECT id FROM chunk WHERE packID = ?)", arguments: [oldPack])
-            try db.execute(sql: "DELETE FROM chunk WHERE packID = ?", arguments: [oldPack])
-            try db.execute(sql: "DELETE FROM pack WHERE id = ?", arguments: [oldPack])
+                sql: "DELETE FROM poolChunk WHERE chunkID IN (SELECT id FROM chunk WHERE pack = ?)", arguments: [old])
+            try db.execute(sql: "DELETE FROM chunk WHERE pack = ?", arguments: [old])
+            try db.execute(sql: "DELETE FROM pack WHERE number = ?", arguments: [old])
         }
     }
 }
