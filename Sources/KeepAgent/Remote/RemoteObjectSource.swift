@@ -55,7 +55,9 @@ actor RemoteObjectSource: ObjectSource {
     /// Callers waiting for the next object to arrive.
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
-    init(channel: CommandChannel, windowBytes: Int = 16 << 20) {
+    /// 8 MiB of plaintext ahead restores as fast as 16 MiB did (1 GiB / 30,000 files: 5.6-5.7 s either
+    /// way) with a lower peak: 87-108 MiB resident instead of 122-126.
+    init(channel: CommandChannel, windowBytes: Int = 8 << 20) {
         self.channel = channel
         self.windowBytes = windowBytes
     }
