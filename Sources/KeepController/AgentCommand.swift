@@ -57,6 +57,8 @@ struct AgentCommand {
             return id
         }
         let locations = try await store.locations(of: ids)
+        var data: [ChunkLocation] = []
+        var dataBytes = 0
         for id in ids {
             // Checked in order: a tree earlier in this request may allow the ids after it.
             guard allowed.contains(id) else {
@@ -69,33 +71,56 @@ struct AgentCommand {
                     .integrity, "object \(id.hex.prefix(12)) is missing from the store", hint: "run keepctl verify")
             }
             if location.type == KeepStore.ObjectType.tree.rawValue {
+                try await sendData(data)
+                data = []
+                dataBytes = 0
                 let plaintext = try await store.read(location)
                 let tree = try Tree.decode(plaintext)
                 for entry in tree.entries {
                     if let subtree = entry.subtree { allowed.insert(subtree) }
                     for extent in entry.content { for chunk in extent.chunks { allowed.insert(chunk.id) } }
                 }
-                try await send(id, type: .tree, bytes: plaintext, compressed: false, plaintextLength: plaintext.count)
+                try await link.send(
+                    Self.frame(id, type: .tree, bytes: plaintext, compressed: false, plaintextLength: plaintext.count))
             } else {
-                // Data goes out as stored (decrypted, still compressed): the agent decompresses and checks
-                // it against its id, so the controller spends no time on zstd and the wire carries less.
-                let stored = try await store.readStored(location)
-                try await send(
-                    id, type: .data, bytes: stored, compressed: location.compressed,
-                    plaintextLength: Int(location.plaintextLength))
+                data.append(location)
+                dataBytes += Int(location.length)
+                if dataBytes >= Self.dataBatchBytes {
+                    try await sendData(data)
+                    data = []
+                    dataBytes = 0
+                }
             }
         }
+        try await sendData(data)
     }
 
-    private func send(
+    /// Data objects are read and sent a few megabytes at a time: one read per pack and one write to the
+    /// connection for many objects, instead of several task switches per object (which took a quarter
+    /// of the controller's CPU in a restore of 30,000 files).
+    private static let dataBatchBytes = 4 << 20
+
+    /// Sends data objects as stored (decrypted, still compressed): the agent decompresses and checks
+    /// them against their ids, so the controller spends no time on zstd and the wire carries less.
+    private func sendData(_ locations: [ChunkLocation]) async throws {
+        guard !locations.isEmpty else { return }
+        let stored = try await store.readStored(locations)
+        try await link.send(
+            contentsOf: zip(locations, stored).map { location, bytes in
+                Self.frame(
+                    location.id, type: .data, bytes: bytes, compressed: location.compressed,
+                    plaintextLength: Int(location.plaintextLength))
+            })
+    }
+
+    private static func frame(
         _ id: ChunkID, type: KeepProtocol.ObjectType, bytes: [UInt8], compressed: Bool, plaintextLength: Int
-    ) async throws {
+    ) -> Frame {
         var payload = ByteBufferAllocator().buffer(capacity: bytes.count)
         payload.writeBytes(bytes)
-        try await link.send(
-            .chunk(
-                ChunkFrame(
-                    id: id, type: type, compression: compressed ? .zstd : .none,
-                    plaintextLength: UInt32(plaintextLength), payload: payload)))
+        return .chunk(
+            ChunkFrame(
+                id: id, type: type, compression: compressed ? .zstd : .none,
+                plaintextLength: UInt32(plaintextLength), payload: payload))
     }
 }

@@ -32,6 +32,11 @@ final class AgentLink: Sendable {
         try await outbound.write(frame)
     }
 
+    /// Sends frames in order, handing them to the connection at once.
+    func send(contentsOf frames: [Frame]) async throws {
+        try await outbound.write(contentsOf: frames)
+    }
+
     /// Sends a command and returns the stream of the agent's frames that belong to it (control frames
     /// with the command's request id, and CHUNK frames). Only one command runs per agent at a time.
     func start(_ body: Keep_V1_Envelope.OneOf_Body) async throws -> (requestID: UInt64, frames: AsyncStream<Frame>) {

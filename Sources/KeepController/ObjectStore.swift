@@ -210,18 +210,32 @@ actor ObjectStore {
         return try PackReader.object(entry, from: blob, packID: location.packID, key: key)
     }
 
-    /// Reads and decrypts the object at a known location, leaving it as stored (zstd frame when
-    /// `location.compressed`): for a receiver that decompresses and checks the id itself. AES-GCM still
-    /// authenticates the bytes (bound to the object's id) before they leave the store.
-    nonisolated func readStored(_ location: ChunkLocation) async throws -> [UInt8] {
-        let blob = try await backend.read(
-            packID: location.packID, offset: location.offset, length: Int(location.length))
-        do {
-            return try AESGCM.open(blob, using: key, authenticating: location.id.bytes)
-        } catch {
-            throw PackError.corruptObject(
-                id: location.id, pack: location.packID, reason: "does not decrypt (damaged bytes or wrong key)")
+    /// Reads and decrypts the objects at known locations, leaving each as stored (zstd frame when
+    /// `compressed`): for a receiver that decompresses and checks the id itself. AES-GCM still
+    /// authenticates the bytes (bound to the object's id) before they leave the store. Consecutive
+    /// objects of one pack are read together.
+    nonisolated func readStored(_ locations: [ChunkLocation]) async throws -> [[UInt8]] {
+        var stored: [[UInt8]] = []
+        stored.reserveCapacity(locations.count)
+        var start = 0
+        while start < locations.count {
+            let packID = locations[start].packID
+            var end = start + 1
+            while end < locations.count, locations[end].packID == packID { end += 1 }
+            let run = locations[start..<end]
+            let blobs = try await backend.read(
+                packID: packID, ranges: run.map { PackRange(offset: $0.offset, length: Int($0.length)) })
+            for (location, blob) in zip(run, blobs) {
+                do {
+                    stored.append(try AESGCM.open(blob, using: key, authenticating: location.id.bytes))
+                } catch {
+                    throw PackError.corruptObject(
+                        id: location.id, pack: location.packID, reason: "does not decrypt (damaged bytes or wrong key)")
+                }
+            }
+            start = end
         }
+        return stored
     }
 }
 

@@ -18,10 +18,19 @@ enum PackBackendConformance {
         #expect(try await backend.read(packID: pack.packID, offset: 0, length: pack.bytes.count) == pack.bytes)
         #expect(try await backend.read(packID: pack.packID, offset: 100, length: 50) == Array(pack.bytes[100..<150]))
         #expect(try await PackReader.entries(packID: pack.packID, in: backend, key: key) == pack.entries)
+        let ranges = [PackRange(offset: 300, length: 7), PackRange(offset: 0, length: 12), PackRange(offset: 300, length: 0)]
+        #expect(
+            try await backend.read(packID: pack.packID, ranges: ranges)
+                == [Array(pack.bytes[300..<307]), Array(pack.bytes.prefix(12)), []])
 
-        // Reading beyond the end fails instead of returning short data.
+        // Reading beyond the end fails instead of returning short data, alone or among other ranges.
         await #expect(throws: KeepError.self) {
             try await backend.read(packID: pack.packID, offset: UInt64(pack.bytes.count - 10), length: 20)
+        }
+        await #expect(throws: KeepError.self) {
+            try await backend.read(
+                packID: pack.packID,
+                ranges: [PackRange(offset: 0, length: 8), PackRange(offset: UInt64(pack.bytes.count), length: 1)])
         }
 
         // Rewriting the same id is allowed and keeps the content.

@@ -55,11 +55,13 @@ public struct LocalPackBackend: PackBackend {
         try POSIXFile.fsyncDirectory(shard)
     }
 
-    public func read(packID: String, offset: UInt64, length: Int) async throws -> [UInt8] {
+    public func read(packID: String, ranges: [PackRange]) async throws -> [[UInt8]] {
         try validate(packID)
         let descriptor = try openPack(packID)
         defer { close(descriptor) }
-        return try POSIXFile.readExactly(descriptor, offset: offset, length: length, path: path(packID))
+        return try ranges.map { range in
+            try POSIXFile.readExactly(descriptor, offset: range.offset, length: range.length, path: path(packID))
+        }
     }
 
     public func size(packID: String) async throws -> UInt64 {

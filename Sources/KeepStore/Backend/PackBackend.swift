@@ -11,14 +11,33 @@
 public protocol PackBackend: Sendable {
     /// Stores `contents` under `packID`, durably and atomically.
     func write(packID: String, contents: [UInt8]) async throws
-    /// Returns `length` bytes of pack `packID` starting at `offset`.
-    func read(packID: String, offset: UInt64, length: Int) async throws -> [UInt8]
+    /// Returns, for each range, its bytes of pack `packID`: a restore reads many objects of one pack
+    /// at once (one open, one call across the executor boundary, for up to a few megabytes).
+    func read(packID: String, ranges: [PackRange]) async throws -> [[UInt8]]
     /// Returns the size of pack `packID` in bytes.
     func size(packID: String) async throws -> UInt64
     /// Returns the ids of all stored packs, sorted.
     func list() async throws -> [String]
     /// Removes pack `packID`; succeeds when it does not exist.
     func delete(packID: String) async throws
+}
+
+/// Bytes of a pack: `offset ..< offset + length`.
+public struct PackRange: Sendable, Hashable {
+    public var offset: UInt64
+    public var length: Int
+
+    public init(offset: UInt64, length: Int) {
+        self.offset = offset
+        self.length = length
+    }
+}
+
+extension PackBackend {
+    /// Returns `length` bytes of pack `packID` starting at `offset`.
+    public func read(packID: String, offset: UInt64, length: Int) async throws -> [UInt8] {
+        try await read(packID: packID, ranges: [PackRange(offset: offset, length: length)])[0]
+    }
 }
 
 /// Pack id syntax shared by all backends.
