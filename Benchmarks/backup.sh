@@ -4,16 +4,19 @@
 #
 #   Benchmarks/backup.sh [--size-mb 1024] [--files 30000] [--agents 50] [--fleet-mb 8] [--skip-fleet]
 #
-# Installs restic and borgbackup from Debian when missing, builds Keep in release mode (scratch path
-# .build-release), generates the data set once (Benchmarks/work, reused across runs) and writes
-# Benchmarks/results/<date>.json. Run it as root so the page cache can be dropped before each phase.
+# Installs what it needs from Debian when missing (Keep's build dependencies, restic, borgbackup,
+# e2fsprogs), builds Keep in release mode (scratch path .build-release), generates the data set once
+# (Benchmarks/work, reused across runs) and writes Benchmarks/results/<date>.json. Run it as root so the
+# page cache can be dropped before each phase and each restore gets a fresh file system.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
+Deploy/install-build-deps.sh
 missing=()
 command -v restic >/dev/null || missing+=(restic)
 command -v borg >/dev/null || missing+=(borgbackup)
+command -v mkfs.ext4 >/dev/null || missing+=(e2fsprogs)
 if ((${#missing[@]})); then
     echo "== installing ${missing[*]}"
     apt-get install -y "${missing[@]}" >/dev/null || { apt-get update >/dev/null && apt-get install -y "${missing[@]}" >/dev/null; }
