@@ -157,8 +157,11 @@ actor RemoteObjectSource: ObjectSource {
         ready[index].plaintext = []
     }
 
-    /// Requests planned objects while the window has room, up to 256 per request.
+    /// Requests planned objects once half the window is free, up to 256 per request: asking for each
+    /// chunk as soon as one is taken sent a request per megabyte, and the controller's per-request work
+    /// (catalog lookup, pack read, hand-off to the connection) dominated its CPU.
     private func requestAhead() async throws {
+        guard windowUsed <= windowBytes / 2 else { return }
         while planned < plan.count, windowUsed < windowBytes, inFlight.count - inFlightHead < Self.maxInFlight {
             var batch: [Request] = []
             while planned < plan.count, batch.count < Self.fetchBatch, windowUsed < windowBytes {
