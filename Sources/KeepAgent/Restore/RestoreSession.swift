@@ -121,8 +121,31 @@ final class RestoreSession {
         summary.directories += 1
         if let children = await children(of: entry, path: path) {
             let inner = Place(root: place.root, components: place.components + [name], descriptor: descriptor)
-            for child in children {
-                await restore(child, in: inner, as: child.name, path: joinPath(path, child.name))
+            // Small files are fetched here, in walk order (the source reads ahead in that order), and
+            // written by up to `smallFileWriters` tasks: creating, writing and closing 30,000 small files
+            // one after another left the restore waiting on those calls with a core idle.
+            await withTaskGroup(of: FileOutcome.self) { writers in
+                var running = 0
+                for child in children {
+                    let childPath = joinPath(path, child.name)
+                    guard let contents = await smallFileContents(child) else {
+                        await restore(child, in: inner, as: child.name, path: childPath)
+                        continue
+                    }
+                    if running >= Self.smallFileWriters, let outcome = await writers.next() {
+                        record(outcome)
+                        running -= 1
+                    }
+                    let metadata = EntryMetadata(child, accounts: &accounts)
+                    let (directory, durable) = (inner.descriptor, self.durable)
+                    writers.addTask {
+                        await Self.writeFile(
+                            child, metadata: metadata, directory: directory, name: child.name, path: childPath,
+                            durable: durable, from: contents, concurrency: 1)
+                    }
+                    running += 1
+                }
+                for await outcome in writers { record(outcome) }
             }
         }
         let metadata = EntryMetadata(entry, accounts: &accounts)
@@ -135,26 +158,81 @@ final class RestoreSession {
             fail(.missingLinkOrigin(path: TreeEntry.displayName(of: path)))
             return
         }
-        // A name not taken yet is created directly (O_EXCL refuses anything there, a symlink too); an
-        // existing one is replaced by a file written under a temporary name and renamed over it. Most
-        // restores go to new directories: one renameat less per file.
+        let metadata = EntryMetadata(entry, accounts: &accounts)
+        let outcome = await Self.writeFile(
+            entry, metadata: metadata, directory: place.descriptor, name: name, path: path, durable: durable,
+            from: source, concurrency: concurrency)
+        record(outcome)
+        if outcome.created { remember(entry, in: place, as: name) }
+    }
+
+    /// What writing one regular file came to.
+    struct FileOutcome: Sendable {
+        var created = false
+        var bytes: UInt64 = 0
+        var errors: [PathError] = []
+    }
+
+    private func record(_ outcome: FileOutcome) {
+        summary.bytes += outcome.bytes
+        if outcome.created { summary.files += 1 }
+        summary.errors += outcome.errors
+    }
+
+    /// How many small files are written at once, and what counts as small (its data is held in memory
+    /// from the fetch until its writer is done).
+    static let smallFileWriters = 4
+    static let smallFileLimit: UInt64 = 1 << 20
+
+    /// The data of a small, plain regular file (no hard link, at most `smallFileLimit` bytes, a safe
+    /// name), fetched in walk order; nil for anything else, or when a fetch fails (the file is then
+    /// restored the ordinary way, which reports the failure).
+    private func smallFileContents(_ entry: TreeEntry) async -> FetchedChunks? {
+        guard entry.kind == .file, entry.hardLinkGroup == 0, entry.size <= Self.smallFileLimit,
+            (try? TreeEntry.checkName(entry.name)) != nil
+        else { return nil }
+        var chunks: [ChunkID: [UInt8]] = [:]
+        for extent in entry.content {
+            for chunk in extent.chunks {
+                guard let bytes = try? await source.data(chunk.id) else { return nil }
+                chunks[chunk.id] = bytes
+            }
+        }
+        return FetchedChunks(chunks: chunks)
+    }
+
+    /// Creates a regular file named `name` in `directory` with `entry`'s data from `source` and its
+    /// metadata. A name not taken yet is created directly (O_EXCL refuses anything there, a symlink
+    /// too); an existing one is replaced by a file written under a temporary name and renamed over it.
+    /// Most restores go to new directories: one renameat less per file. Touches nothing of the session,
+    /// so writer tasks can run it.
+    static func writeFile(
+        _ entry: TreeEntry, metadata: EntryMetadata, directory: Int32, name: [UInt8], path: [UInt8], durable: Bool,
+        from source: any ObjectSource, concurrency: Int
+    ) async -> FileOutcome {
+        var outcome = FileOutcome()
+        let display = TreeEntry.displayName(of: path)
+        func fail(_ message: String, _ code: Int32? = nil) {
+            outcome.errors.append(PathError(path: display, message: message, errorNumber: code))
+        }
         let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
         var written = name
-        var descriptor = openat(place.descriptor, DirectoryOps.cString(name), flags, 0o600)
+        var descriptor = openat(directory, DirectoryOps.cString(name), flags, 0o600)
         if descriptor < 0, errno == EEXIST {
             written = DirectoryOps.temporaryName()
-            descriptor = openat(place.descriptor, DirectoryOps.cString(written), flags, 0o600)
+            descriptor = openat(directory, DirectoryOps.cString(written), flags, 0o600)
         }
         guard descriptor >= 0 else {
-            fail(path, "cannot create file: \(errorText(errno))", errno)
-            return
+            fail("cannot create file: \(errorText(errno))", errno)
+            return outcome
         }
         var closed = false
-        func discard(_ message: String, _ code: Int32? = nil) {
+        func discard(_ message: String, _ code: Int32? = nil) -> FileOutcome {
             if !closed { close(descriptor) }
             closed = true
-            unlinkat(place.descriptor, DirectoryOps.cString(written), 0)
-            fail(path, message, code)
+            unlinkat(directory, DirectoryOps.cString(written), 0)
+            fail(message, code)
+            return outcome
         }
         // Writing the data sizes a dense file; one with holes (or none) is sized first.
         let dense =
@@ -167,8 +245,7 @@ final class RestoreSession {
         }
         do {
             let writer = FileContentWriter(source: source, concurrency: concurrency)
-            summary.bytes += try await writer.write(
-                entry.content, to: descriptor, path: TreeEntry.displayName(of: path))
+            outcome.bytes = try await writer.write(entry.content, to: descriptor, path: display)
         } catch let error as RestoreError {
             return discard(error.description)
         } catch let error as Errno {
@@ -176,14 +253,16 @@ final class RestoreSession {
         } catch {
             return discard("cannot fetch file data: \(error)")
         }
-        let metadata = EntryMetadata(entry, accounts: &accounts)
-        for failure in MetadataApplier.apply(metadata, descriptor: descriptor) { fail(path, failure) }
+        for failure in MetadataApplier.apply(metadata, descriptor: descriptor) { fail(failure) }
         if durable, fsync(descriptor) != 0 { return discard("cannot sync file: \(errorText(errno))", errno) }
         close(descriptor)
         closed = true
-        guard written == name || moveIntoPlace(written, in: place, as: name, path: path) else { return }
-        summary.files += 1
-        remember(entry, in: place, as: name)
+        if written != name, let failure = moveIntoPlace(written, in: directory, as: name, path: path) {
+            outcome.errors.append(failure)
+            return outcome
+        }
+        outcome.created = true
+        return outcome
     }
 
     private func restoreSpecial(_ entry: TreeEntry, in place: Place, as name: [UInt8], path: [UInt8]) {
@@ -208,7 +287,10 @@ final class RestoreSession {
         for failure in MetadataApplier.apply(metadata, parent: place.descriptor, name: temporary, removeOthers: false) {
             fail(path, failure)
         }
-        guard moveIntoPlace(temporary, in: place, as: name, path: path) else { return }
+        if let failure = Self.moveIntoPlace(temporary, in: place.descriptor, as: name, path: path) {
+            summary.errors.append(failure)
+            return
+        }
         if entry.kind == .symlink { summary.symlinks += 1 } else { summary.others += 1 }
         remember(entry, in: place, as: name)
     }
@@ -230,29 +312,50 @@ final class RestoreSession {
             fail(path, "cannot create hard link: \(errorText(errno))", errno)
             return
         }
-        guard moveIntoPlace(temporary, in: place, as: name, path: path) else { return }
+        if let failure = Self.moveIntoPlace(temporary, in: place.descriptor, as: name, path: path) {
+            summary.errors.append(failure)
+            return
+        }
         if entry.kind == .file { summary.files += 1 } else { summary.others += 1 }
     }
 
-    /// `renameat` over the final name (atomic; replaces a file or symlink, never writes through one).
-    private func moveIntoPlace(_ temporary: [UInt8], in place: Place, as name: [UInt8], path: [UInt8]) -> Bool {
+    /// `renameat` over the final name (atomic; replaces a file or symlink, never writes through one);
+    /// the error, if it could not.
+    private static func moveIntoPlace(_ temporary: [UInt8], in directory: Int32, as name: [UInt8], path: [UInt8])
+        -> PathError?
+    {
         let cTemporary = DirectoryOps.cString(temporary)
-        guard renameat(place.descriptor, cTemporary, place.descriptor, DirectoryOps.cString(name)) == 0 else {
+        guard renameat(directory, cTemporary, directory, DirectoryOps.cString(name)) == 0 else {
             let code = errno
-            unlinkat(place.descriptor, cTemporary, 0)
+            unlinkat(directory, cTemporary, 0)
             let message =
                 code == EISDIR || code == ENOTEMPTY || code == EEXIST
                 ? "exists as a directory; not replaced (remove it and retry)"
                 : "cannot move into place: \(errorText(code))"
-            fail(path, message, code)
-            return false
+            return PathError(path: TreeEntry.displayName(of: path), message: message, errorNumber: code)
         }
-        return true
+        return nil
     }
 
     private func remember(_ entry: TreeEntry, in place: Place, as name: [UInt8]) {
         guard entry.hardLinkGroup != 0 else { return }
         let key = LinkKey(group: entry.hardLinkGroup, device: entry.device, inode: entry.inode)
         linkOrigins[key] = LinkOrigin(root: place.root, components: place.components, name: name)
+    }
+}
+
+/// A small file's chunks, fetched before its writer task runs.
+struct FetchedChunks: ObjectSource {
+    let chunks: [ChunkID: [UInt8]]
+
+    func tree(_ id: ChunkID) async throws -> Tree {
+        throw KeepError(.internalError, "a file's fetched data holds no trees")
+    }
+
+    func data(_ id: ChunkID) async throws -> [UInt8] {
+        guard let bytes = chunks[id] else {
+            throw KeepError(.internalError, "chunk \(id.hex.prefix(12)) was not fetched with its file")
+        }
+        return bytes
     }
 }
