@@ -110,6 +110,37 @@ struct RestoreTests {
         #expect(listNames(target.path) == [])
     }
 
+    @Test("many small files (written by concurrent writers) and a large one restore identically; a name taken by a directory is reported and the rest restores")
+    func manySmallFilesAndOneThatCannotBePlaced() async throws {
+        let host = try TemporaryDirectory()
+        makeDirectory(host.path + "/data")
+        for index in 0..<60 {
+            try writeFile(host.path + "/data/f\(index)", randomBytes(index * 1000), mode: 0o600 + mode_t(index % 64))
+        }
+        try writeFile(host.path + "/data/large", randomBytes(3 << 20))
+        setTime(host.path + "/data", 1_300_000_000)
+        let store = InMemoryObjectSource()
+        let root = try await takeSnapshot(hostRoot: host.path, sources: ["/data"], into: store)
+        let target = try TemporaryDirectory()
+        makeDirectory(target.path + "/data")
+        makeDirectory(target.path + "/data/f7")
+        try writeFile(target.path + "/data/f7/keep-me", [1])
+
+        let summary = try await Restorer(source: store).restore(snapshot: root, to: target.path)
+
+        #expect(summary.errors.map(\.path) == ["/data/f7"])
+        #expect(summary.errors.first?.message.contains("exists as a directory") == true)
+        #expect(summary.files == 60)
+        var original = try await treeManifest(host.path + "/data")
+        var restored = try await treeManifest(target.path + "/data")
+        for name in ["f7", "f7/keep-me", ""] {
+            original[name] = nil
+            restored[name] = nil
+        }
+        #expect(restored == original)
+        #expect(listNames(target.path + "/data/f7") == ["keep-me"])
+    }
+
     @Test func aShortChunkLeavesNoFileBehind() async throws {
         let store = InMemoryObjectSource()
         let chunk = store.add(data: Array("payload".utf8))
