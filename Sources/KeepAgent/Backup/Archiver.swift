@@ -31,8 +31,8 @@ struct Archiver: FileSystemVisitor {
         window = ReadWindow(capacity: chunking.maximumSize + Self.readSize)
     }
 
-    /// Reads of 2 MiB keep the window (unchunked tail + one read) near 6 MiB; the agent's memory budget
-    /// goes to the upload batches instead.
+    /// The window holds the largest chunk and 2 MiB more (6 MiB): each read fills what the chunks taken
+    /// from it freed. The agent's memory budget goes to the upload batches instead.
     static let readSize = 2 << 20
 
     mutating func willVisit(_ items: [WalkedItem]) async {
