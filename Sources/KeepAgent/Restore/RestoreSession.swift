@@ -3,15 +3,15 @@ import KeepCore
 import KeepStore
 
 /// The work of one restore (or of staging one rollback): recreates snapshot entries inside open
-/// directories and collects per-path errors. Used from one task only.
+/// directories and collects per-path errors. Used from one task only (the writer tasks it starts for
+/// small files touch nothing of it; they report back what they did).
 ///
 /// Confinement: every directory is entered with `openat(parent, name, O_NOFOLLOW | O_DIRECTORY)`
 /// from the target's descriptor down; a regular file whose name is free is created there with
 /// `O_CREAT | O_EXCL | O_NOFOLLOW` (which refuses anything already there, a symlink included); every
 /// other entry is created under a fresh temporary name (`O_CREAT | O_EXCL | O_NOFOLLOW`, `symlinkat`,
 /// `mkfifoat`, `mknodat`, `linkat`) and renamed over its final name, which replaces a planted symlink
-/// instead of writing through it. Names from the
-/// snapshot are checked again before anything is created.
+/// instead of writing through it. Names from the snapshot are checked again before anything is created.
 final class RestoreSession {
     /// A directory being filled: its descriptor (borrowed), where it is below the session's root
     /// (to reopen it for hard links), and its snapshot path for messages.
