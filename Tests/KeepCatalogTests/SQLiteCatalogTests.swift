@@ -130,6 +130,33 @@ import Testing
         #expect(perChunk < 120, "the catalog takes \(perChunk) bytes per chunk")
     }
 
+    @Test("a finished job leaves no write-ahead log behind: the catalog on disk is only what it holds")
+    func finishedJobTruncatesTheLog() async throws {
+        let path = try Self.temporaryPath()
+        let catalog = try SQLiteCatalog(path: path)
+        var random = SplitMix64(seed: 7)
+        let job = JobID(rawValue: "job-1")
+        try await catalog.createJob(
+            JobRecord(id: job, kind: "backup", scope: "pool:fe-01", requestedBy: "operator:alice", created: 1,
+                      status: .running))
+        let packID = random.chunkID().hex
+        let objects = (0..<5_000).map { index in
+            ChunkLocation(
+                id: random.chunkID(), packID: packID, offset: UInt64(index) * 100, length: 100, plaintextLength: 100,
+                type: 0, compressed: false)
+        }
+        try await catalog.recordPack(packID, size: 500_000, objects: objects, at: 1)
+        try await catalog.addPoolReferences(pool: "fe-01", ids: objects.map(\.id))
+        let logBefore = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        #expect(logBefore > 100_000)
+
+        try await catalog.finishJob(job, status: .complete, at: 2)
+
+        let logAfter = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        #expect(logAfter == 0)
+        #expect(try await catalog.locations(of: [objects[4_321].id])[objects[4_321].id] == objects[4_321])
+    }
+
     /// The catalog's size on disk once its write-ahead log is folded into the database file.
     static func fileSize(afterCheckpointOf path: String) throws -> Int {
         let queue = try DatabaseQueue(path: path)
