@@ -32,20 +32,6 @@ enum POSIXFile {
         }
     }
 
-    static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
-        var done = 0
-        while done < bytes.count, let base = bytes.baseAddress {
-            let count = write(descriptor, base + done, bytes.count - done)
-            if count > 0 {
-                done += count
-            } else if count < 0 && errno == EINTR {
-                continue
-            } else {
-                throw error("write", path: path, code: count < 0 ? errno : EIO)
-            }
-        }
-    }
-
     /// Writes all of `bytes` at `offset`.
     static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws {
         var done = 0

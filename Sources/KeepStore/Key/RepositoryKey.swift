@@ -88,7 +88,7 @@ public enum RepositoryKey {
         let descriptor = try POSIXFile.openFile(temporary, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
         defer { unlink(temporary) }
         do {
-            try contents.withUnsafeBytes { try POSIXFile.writeAll(descriptor, $0, path: temporary) }
+            try contents.withUnsafeBytes { try POSIXFile.writeAll(descriptor, $0, at: 0, path: temporary) }
             try POSIXFile.sync(descriptor, path: temporary)
         } catch {
             close(descriptor)
