@@ -7,7 +7,9 @@ import KeepStore
 /// snapshot), uploads them and the directory trees, bottom-up.
 struct Archiver: FileSystemVisitor {
     let uploader: Uploader
-    let previous: ChangeCache
+    /// The last snapshot's change cache; a record is taken out once its file is visited, so the memory
+    /// of the old cache goes as the new one fills (both at once had pushed the agent past 100 MiB).
+    var previous: ChangeCache
     let chunking: ChunkerParameters
     var next = ChangeCache()
     var stats = Keep_V1_BackupStats()
@@ -56,7 +58,7 @@ struct Archiver: FileSystemVisitor {
         guard item.needsContent else { return entry }
         defer { readAhead.consumed(inode: entry.inode, device: entry.device) }
         let key = Data(item.path)
-        if let record = previous.files[key], record.matches(entry), let content = record.content {
+        if let record = previous.files.removeValue(forKey: key), record.matches(entry), let content = record.content {
             entry.content = content
             uploader.assumePresent(content.flatMap { $0.chunks.map(\.id) })
         } else {
