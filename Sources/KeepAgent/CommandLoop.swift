@@ -83,6 +83,8 @@ struct CommandLoop {
         default:
             break
         }
+        // The agent idles between jobs on every server: what the job freed goes back to the system.
+        MemoryTuning.releaseFreeMemory()
     }
 }
 

@@ -40,4 +40,16 @@ public enum MemoryTuning {
         _ = mallopt(-2, profile == .agent ? 4 << 20 : 16 << 20)
         #endif
     }
+
+    /// Returns the allocator's free memory to the system (`malloc_trim`). Without it the agent kept its
+    /// freed chunk buffers after a 1 GiB backup, so the next job started from there (an unchanged
+    /// re-backup peaked at 96 MiB); trimmed after each job it idles at 45-50 MiB and that re-backup
+    /// peaks at 70 MiB.
+    public static func releaseFreeMemory() {
+        #if canImport(Glibc)
+        typealias MallocTrim = @convention(c) (Int) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
+        _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
+        #endif
+    }
 }
