@@ -124,11 +124,36 @@ actor RemoteObjectSource: ObjectSource {
                 return plaintext
             }
             if let failure { throw failure }
-            if receiving?.id != id, !inFlight[inFlightHead...].contains(where: { $0.id == id }) {
-                try await request([Request(id: id, planned: false, bytes: 0)])
+            if !isComing(id) {
+                // Planned but not requested yet: the restorer skipped what comes before it (a directory
+                // it could not create, say). Those are dropped, or the window would stay full of them and
+                // every later object would cost a request of its own.
+                let searched = plan[planned..<min(plan.count, planned + Self.skipSearch)]
+                if let position = searched.firstIndex(where: { $0.id == id }) {
+                    skipPlanned(upTo: position)
+                    try await requestAhead()
+                }
+                if !isComing(id) { try await request([Request(id: id, planned: false, bytes: 0)]) }
             }
             await withCheckedContinuation { waiting.append($0) }
         }
+    }
+
+    /// How far ahead in the plan a request for an object not yet requested is looked for.
+    private static let skipSearch = 1 << 16
+
+    /// Whether `id` is requested and not yet received.
+    private func isComing(_ id: ChunkID) -> Bool {
+        receiving?.id == id || inFlight[inFlightHead...].contains { $0.id == id }
+    }
+
+    /// Drops the planned objects received but not taken, and those not requested yet before `position`.
+    private func skipPlanned(upTo position: Int) {
+        for index in readyHead..<ready.count where ready[index].request.planned && !ready[index].taken {
+            release(index)
+        }
+        while readyHead < ready.count, ready[readyHead].taken { readyHead += 1 }
+        planned = position
     }
 
     /// Takes `id` from the received objects; planned objects received before it (skipped by the
