@@ -35,6 +35,37 @@ struct RestoreTests {
         }
     }
 
+    @Test("a directory the target blocks is reported; everything after it in the snapshot is restored")
+    func blockedDirectory() async throws {
+        try await TestFleet.withFleet(agents: [AgentSpec(host: "app-01", pool: "apps")]) { fleet in
+            let source = fleet.sourceDirectory(of: "app-01")
+            // More objects under the blocked directory than the agent requests ahead (1,024), so it must
+            // notice it skipped them rather than wait for them.
+            for (directory, count) in [("a", 3_000), ("b", 400)] {
+                try FileManager.default.createDirectory(
+                    atPath: source + "/" + directory, withIntermediateDirectories: true)
+                for index in 0..<count {
+                    try Data("\(directory) \(index)\n".utf8).write(to: URL(fileURLWithPath: "\(source)/\(directory)/f\(index)"))
+                }
+            }
+            let backup = try await fleet.backup("--host", "app-01")
+            let snapshot = try #require(backup.hosts.first)
+            #expect(snapshot.status == .ok, "\(snapshot.errorText)")
+            let target = try fleet.makeDirectory("restored")
+            try FileManager.default.createDirectory(atPath: target + source, withIntermediateDirectories: true)
+            try Data("in the way".utf8).write(to: URL(fileURLWithPath: target + source + "/a"))
+
+            let result = try await fleet.restore(
+                "--host", "app-01", "--snapshot", snapshot.snapshotID, "--to", target, expecting: 1)
+
+            #expect(result.summary.errors.map(\.path) == [source + "/a"])
+            #expect(result.summary.files == 400)
+            let original = try manifest(of: source + "/b")
+            #expect(try manifest(of: target + source + "/b").differences(from: original) == [])
+            #expect(try String(contentsOfFile: target + source + "/a", encoding: .utf8) == "in the way")
+        }
+    }
+
     @Test("restore --in-place --path brings deleted and modified files back; --dry-run writes nothing")
     func inPlace() async throws {
         try await TestFleet.withFleet(agents: [AgentSpec(host: "app-01", pool: "apps")]) { fleet in
