@@ -20,7 +20,7 @@ struct ReadAheadTests {
     }
 
     static func file(_ name: String, inode: UInt64, length: UInt64) -> ReadAhead.File {
-        ReadAhead.File(name: FileSystemWalker.cString(Array(name.utf8)), inode: inode, device: 1, length: length)
+        ReadAhead.File(name: DirectoryOps.cString(Array(name.utf8)), inode: inode, device: 1, length: length)
     }
 
     @Test("hints stay within the window, deepest directory first, and never for a file already read")
@@ -61,7 +61,7 @@ struct ReadAheadTests {
         try #require(directory >= 0)
         defer { close(directory) }
         let data = ReadAhead.File(
-            name: FileSystemWalker.cString(Array("data".utf8)), inode: UInt64(status.st_ino),
+            name: DirectoryOps.cString(Array("data".utf8)), inode: UInt64(status.st_ino),
             device: UInt64(status.st_dev), length: 8)
         #expect(unlink(temp.path + "/data") == 0)
         #expect(mkfifo(temp.path + "/data", 0o600) == 0)

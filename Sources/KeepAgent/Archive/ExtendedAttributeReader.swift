@@ -8,13 +8,13 @@ enum ExtendedAttributeReader {
     /// The sorted attributes, and an error message if reading failed for another reason.
     static func read(path: [UInt8]) -> (attributes: [ExtendedAttribute], failure: (message: String, errno: Int32)?) {
         guard let functions = LinuxXattr.functions else { return ([], nil) }
-        let cPath = path.map { CChar(bitPattern: $0) } + [0]
+        let cPath = DirectoryOps.cString(path)
         guard let listBytes = fetch({ functions.list(cPath, $0, $1) }) else {
             return ([], benign(errno) ? nil : ("cannot list extended attributes: \(errorText(errno))", errno))
         }
         var attributes: [ExtendedAttribute] = []
         for name in listBytes.split(separator: 0, omittingEmptySubsequences: true) {
-            let cName = name.map { CChar(bitPattern: $0) } + [0]
+            let cName = DirectoryOps.cString(name)
             guard let value = fetch({ functions.get(cPath, cName, $0, $1) }) else {
                 if benign(errno) { continue }
                 return (attributes, ("cannot read extended attribute: \(errorText(errno))", errno))

@@ -69,7 +69,7 @@ public struct FileSystemWalker {
         hardLinkGroups = [:]
         var rootPath = Array(source.path.utf8)
         while rootPath.count > 1, rootPath.last == UInt8(ascii: "/") { rootPath.removeLast() }
-        let cPath = Self.cString(rootPath)
+        let cPath = DirectoryOps.cString(rootPath)
         var status = stat()
         guard fstatat(AT_FDCWD, cPath, &status, AT_SYMLINK_NOFOLLOW) == 0 else {
             let code = errno
@@ -85,7 +85,7 @@ public struct FileSystemWalker {
                 parentDescriptor: AT_FDCWD, openName: rootPath, visitor: &visitor)
         else { return nil }
         guard item.entry.kind == .directory else { return try await visitor.visit(file: item) }
-        let descriptor = openat(AT_FDCWD, cPath, Self.directoryFlags)
+        let descriptor = openat(AT_FDCWD, cPath, DirectoryOps.directoryFlags)
         guard descriptor >= 0 else {
             let code = errno
             throw KeepError(
@@ -96,8 +96,6 @@ public struct FileSystemWalker {
             descriptor: descriptor, item: item, includedByAncestor: includes.isEmpty, visitor: &visitor)
         return try await visitor.leave(directory: item, children: children)
     }
-
-    static let directoryFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
 
     /// Lists one open directory (taking ownership of `descriptor`) and handles its children in order.
     private mutating func walkDirectory<V: FileSystemVisitor>(
@@ -123,7 +121,7 @@ public struct FileSystemWalker {
             if excludes.contains(where: { $0.matches(relative) }) { continue }
             let path = item.path.last == 0x2f ? item.path + name : item.path + [0x2f] + name
             var status = stat()
-            guard fstatat(directoryDescriptor, Self.cString(name), &status, AT_SYMLINK_NOFOLLOW) == 0 else {
+            guard fstatat(directoryDescriptor, DirectoryOps.cString(name), &status, AT_SYMLINK_NOFOLLOW) == 0 else {
                 let code = errno
                 let message = code == ENOENT ? "vanished during the walk" : "cannot stat: \(errorText(code))"
                 await visitor.report(
@@ -180,7 +178,7 @@ public struct FileSystemWalker {
     private func openDirectory<V: FileSystemVisitor>(
         _ item: WalkedItem, status: stat, visitor: inout V
     ) async -> DirectoryOpening {
-        let descriptor = openat(item.parentDescriptor, Self.cString(item.openName), Self.directoryFlags)
+        let descriptor = DirectoryOps.openDirectory(item.parentDescriptor, item.openName)
         guard descriptor >= 0 else {
             let code = errno
             let message = code == ENOENT ? "vanished during the walk" : "cannot open directory: \(errorText(code))"
@@ -220,7 +218,7 @@ public struct FileSystemWalker {
         case .file: entry.size = UInt64(max(0, status.st_size))
         case .characterDevice, .blockDevice: entry.rdev = UInt64(status.st_rdev)
         case .symlink:
-            guard let target = Self.readLink(parentDescriptor, openName) else {
+            guard let target = DirectoryOps.readLink(parentDescriptor, openName) else {
                 let code = errno
                 await visitor.report(
                     PathError(path: display, message: "cannot read link: \(errorText(code))", errorNumber: code))
@@ -266,19 +264,5 @@ public struct FileSystemWalker {
             if name == [0x2e] || name == [0x2e, 0x2e] || name.isEmpty { continue }
             names.append(name)
         }
-    }
-
-    private static func readLink(_ parent: Int32, _ name: [UInt8]) -> [UInt8]? {
-        var buffer = [UInt8](repeating: 0, count: 4097)
-        let count = buffer.withUnsafeMutableBytes { raw in
-            guard let base = raw.baseAddress else { return -1 }
-            return readlinkat(parent, cString(name), base.assumingMemoryBound(to: CChar.self), 4097)
-        }
-        guard count > 0, count <= 4096 else { return nil }
-        return Array(buffer[0..<count])
-    }
-
-    static func cString(_ bytes: [UInt8]) -> [CChar] {
-        bytes.map { CChar(bitPattern: $0) } + [0]
     }
 }

@@ -33,7 +33,7 @@ public struct WalkedItem: Sendable {
     /// visitor's `visit(file:)`.
     public func open() throws(PathError) -> OpenFile {
         let flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK
-        let cName = openName.map { CChar(bitPattern: $0) } + [0]
+        let cName = DirectoryOps.cString(openName)
         var descriptor = openat(parentDescriptor, cName, flags | Self.noAccessTime)
         if descriptor < 0, errno == EPERM { descriptor = openat(parentDescriptor, cName, flags) }
         guard descriptor >= 0 else {

@@ -47,7 +47,7 @@ struct Archiver: FileSystemVisitor {
             directory: first.parentDescriptor,
             files: files.map { item in
                 ReadAhead.File(
-                    name: FileSystemWalker.cString(item.openName), inode: item.entry.inode,
+                    name: DirectoryOps.cString(item.openName), inode: item.entry.inode,
                     device: item.entry.device, length: item.entry.size)
             })
     }

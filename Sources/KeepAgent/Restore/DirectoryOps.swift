@@ -1,12 +1,13 @@
 import Glibc
 import KeepStore
 
-/// The few `*at` system calls restore and rollback use, always relative to an open directory and
-/// never following a symlink, so nothing they do can leave the directory tree they started from.
+/// The few `*at` system calls the walker, restore and rollback use, always relative to an open directory
+/// and never following a symlink, so nothing they do can leave the directory tree they started from.
 enum DirectoryOps {
     static let directoryFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
 
-    static func cString(_ bytes: [UInt8]) -> [CChar] {
+    /// Raw name or path bytes as a NUL-terminated C string.
+    static func cString(_ bytes: some Collection<UInt8>) -> [CChar] {
         bytes.map { CChar(bitPattern: $0) } + [0]
     }
 
