@@ -88,24 +88,14 @@ public struct HTMLRenderer: ReportRenderer {
         out.close()
 
         out.element("h3", "Operating systems")
-        out.table(
-            ["OS", "Hosts"], report.operatingSystems.map { [$0.name, $0.hosts.joined(separator: ", ")] },
-            attributes: ["class": "os"])
+        out.table(.operatingSystems(report), attributes: ["class": "os"])
 
         out.element("h3", "User accounts")
         let accounts = report.accounts
         if accounts.isEmpty {
             out.element("p", "No human or application accounts.", ["class": "muted"])
         } else {
-            out.table(
-                ["User", "Kind", "UID", "Hosts"],
-                accounts.map {
-                    [
-                        $0.name, ReportWording.kinds($0.kinds), ReportWording.uids($0.uids),
-                        $0.hosts.joined(separator: ", "),
-                    ]
-                },
-                numeric: [2], attributes: ["class": "pool-users"])
+            out.table(.poolAccounts(report), attributes: ["class": "pool-users"])
         }
         out.close()
     }
@@ -158,14 +148,7 @@ public struct HTMLRenderer: ReportRenderer {
         out.element("h3", "Filesystems")
         let filesystems = system?.filesystems ?? []
         guard !filesystems.isEmpty else { return out.element("p", "None recorded.", ["class": "muted"]) }
-        out.table(
-            ["Mount", "Type", "Device", "Size", "Free", "Used"],
-            filesystems.map {
-                [
-                    $0.mountPoint, $0.type, $0.device, Console.bytes($0.sizeBytes), Console.bytes($0.freeBytes),
-                    ReportWording.used($0),
-                ]
-            }, numeric: [3, 4, 5], attributes: ["class": "filesystems"])
+        out.table(.filesystems(filesystems), attributes: ["class": "filesystems"])
     }
 
     private func interfaces(_ system: SystemInventory?, into out: inout HTMLText) {
@@ -197,14 +180,7 @@ public struct HTMLRenderer: ReportRenderer {
         if host.accounts.isEmpty {
             out.element("p", "No human or application accounts.", ["class": "muted"])
         } else {
-            out.table(
-                ["User", "Kind", "UID", "Groups", "Home", "Shell"],
-                host.accounts.map {
-                    [
-                        $0.name, $0.kind.rawValue, $0.uid.map { String($0) } ?? "-", $0.groups.joined(separator: ", "),
-                        $0.home ?? "-", $0.shell ?? "-",
-                    ]
-                }, numeric: [2], attributes: ["class": "users"])
+            out.table(.hostAccounts(host), attributes: ["class": "users"])
         }
         let systemAccounts = host.systemAccounts
         guard !systemAccounts.isEmpty else { return }
@@ -224,9 +200,7 @@ public struct HTMLRenderer: ReportRenderer {
         }
         let units = host.relevantServices
         guard !units.isEmpty else { return out.element("p", "No active or enabled services.", ["class": "muted"]) }
-        out.table(
-            ["Unit", "State", "Enabled"], units.map { [$0.name, ReportWording.service($0), $0.enabled ?? "-"] },
-            attributes: ["class": "services"])
+        out.table(.services(units), attributes: ["class": "services"])
     }
 
     private func packages(_ host: HostReport, into out: inout HTMLText) {

@@ -35,6 +35,11 @@ struct HTMLText {
     /// Writes escaped text into the current element.
     mutating func text(_ content: String) { text += Self.escape(content) }
 
+    /// A report table; see `table(_:_:numeric:attributes:)`.
+    mutating func table(_ table: ReportTable, attributes: KeyValuePairs<String, String> = [:]) {
+        self.table(table.headers, table.rows, numeric: table.numeric, attributes: attributes)
+    }
+
     /// A table with a header row; cells are escaped. Columns named in `numeric` are right-aligned.
     mutating func table(
         _ headers: [String], _ rows: [[String]], numeric: Set<Int> = [], attributes: KeyValuePairs<String, String> = [:]

@@ -42,22 +42,13 @@ public struct MarkdownRenderer: ReportRenderer {
                 ]
             })
         out.heading(3, "Operating systems")
-        out.table(
-            ["OS", "Hosts"],
-            report.operatingSystems.map { [$0.name, $0.hosts.joined(separator: ", ")] })
+        out.table(.operatingSystems(report))
         out.heading(3, "User accounts")
         let accounts = report.accounts
         if accounts.isEmpty {
             out.line("No human or application accounts.")
         } else {
-            out.table(
-                ["User", "Kind", "UID", "Hosts"],
-                accounts.map {
-                    [
-                        $0.name, ReportWording.kinds($0.kinds), ReportWording.uids($0.uids),
-                        $0.hosts.joined(separator: ", "),
-                    ]
-                })
+            out.table(.poolAccounts(report))
         }
     }
 
@@ -99,14 +90,7 @@ public struct MarkdownRenderer: ReportRenderer {
         if filesystems.isEmpty {
             out.line("None recorded.")
         } else {
-            out.table(
-                ["Mount", "Type", "Device", "Size", "Free", "Used"],
-                filesystems.map {
-                    [
-                        $0.mountPoint, $0.type, $0.device, Console.bytes($0.sizeBytes), Console.bytes($0.freeBytes),
-                        ReportWording.used($0),
-                    ]
-                })
+            out.table(.filesystems(filesystems))
         }
 
         out.heading(3, "Network interfaces")
@@ -125,14 +109,7 @@ public struct MarkdownRenderer: ReportRenderer {
         if host.accounts.isEmpty {
             out.line("No human or application accounts.")
         } else {
-            out.table(
-                ["User", "Kind", "UID", "Groups", "Home", "Shell"],
-                host.accounts.map {
-                    [
-                        $0.name, $0.kind.rawValue, $0.uid.map { String($0) } ?? "-", $0.groups.joined(separator: ", "),
-                        $0.home ?? "-", $0.shell ?? "-",
-                    ]
-                })
+            out.table(.hostAccounts(host))
         }
         let systemAccounts = host.systemAccounts
         if !systemAccounts.isEmpty {
@@ -148,9 +125,7 @@ public struct MarkdownRenderer: ReportRenderer {
             if units.isEmpty {
                 out.line("No active or enabled services.")
             } else {
-                out.table(
-                    ["Unit", "State", "Enabled"],
-                    units.map { [$0.name, ReportWording.service($0), $0.enabled ?? "-"] })
+                out.table(.services(units))
             }
         } else {
             out.line("Not recorded.")

@@ -11,6 +11,11 @@ struct MarkdownText {
     }
 
     /// A table; every cell is escaped. An empty header row renders as a key/value table.
+    /// A report table; see `table(_:_:)`.
+    mutating func table(_ table: ReportTable) {
+        self.table(table.headers, table.rows)
+    }
+
     mutating func table(_ headers: [String], _ rows: [[String]]) {
         func row(_ cells: [String]) -> String { "| " + cells.map(Self.escape).joined(separator: " | ") + " |" }
         line(row(headers))

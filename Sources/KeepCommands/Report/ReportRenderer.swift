@@ -78,3 +78,55 @@ enum ReportWording {
         unit.sub.isEmpty || unit.sub == unit.active ? unit.active : "\(unit.active) (\(unit.sub))"
     }
 }
+
+/// A table both renderers show: the same columns and cells, each format marking them up its own way.
+struct ReportTable {
+    var headers: [String]
+    var rows: [[String]]
+    /// Columns holding numbers (right-aligned in HTML).
+    var numeric: Set<Int> = []
+
+    static func operatingSystems(_ report: PoolReport) -> ReportTable {
+        ReportTable(
+            headers: ["OS", "Hosts"], rows: report.operatingSystems.map { [$0.name, $0.hosts.joined(separator: ", ")] })
+    }
+
+    static func poolAccounts(_ report: PoolReport) -> ReportTable {
+        ReportTable(
+            headers: ["User", "Kind", "UID", "Hosts"],
+            rows: report.accounts.map {
+                [$0.name, ReportWording.kinds($0.kinds), ReportWording.uids($0.uids), $0.hosts.joined(separator: ", ")]
+            },
+            numeric: [2])
+    }
+
+    static func filesystems(_ filesystems: [SystemInventory.Filesystem]) -> ReportTable {
+        ReportTable(
+            headers: ["Mount", "Type", "Device", "Size", "Free", "Used"],
+            rows: filesystems.map {
+                [
+                    $0.mountPoint, $0.type, $0.device, Console.bytes($0.sizeBytes), Console.bytes($0.freeBytes),
+                    ReportWording.used($0),
+                ]
+            },
+            numeric: [3, 4, 5])
+    }
+
+    static func hostAccounts(_ host: HostReport) -> ReportTable {
+        ReportTable(
+            headers: ["User", "Kind", "UID", "Groups", "Home", "Shell"],
+            rows: host.accounts.map {
+                [
+                    $0.name, $0.kind.rawValue, $0.uid.map { String($0) } ?? "-", $0.groups.joined(separator: ", "),
+                    $0.home ?? "-", $0.shell ?? "-",
+                ]
+            },
+            numeric: [2])
+    }
+
+    static func services(_ units: [ServicesInventory.Unit]) -> ReportTable {
+        ReportTable(
+            headers: ["Unit", "State", "Enabled"],
+            rows: units.map { [$0.name, ReportWording.service($0), $0.enabled ?? "-"] })
+    }
+}
