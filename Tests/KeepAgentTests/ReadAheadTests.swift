@@ -50,11 +50,10 @@ struct ReadAheadTests {
         #expect(log.all == ["a1:40", "a2:40", "a3:40", "b1:10", "a4:40", "c2:100"])
     }
 
-    @Test("a hinted name replaced by a FIFO or a symlink is left alone, without blocking")
+    @Test("a hinted name replaced by a FIFO, another file or a symlink is left alone, without blocking")
     func replacedFilesAreNotOpenedForReading() throws {
         let temp = try TemporaryDirectory()
         try temp.write("data", "contents")
-        try temp.write("target", "other")
         var status = stat()
         #expect(stat(temp.path + "/data", &status) == 0)
         let directory = open(temp.path, O_RDONLY | O_DIRECTORY)
@@ -63,14 +62,17 @@ struct ReadAheadTests {
         let data = ReadAhead.File(
             name: DirectoryOps.cString(Array("data".utf8)), inode: UInt64(status.st_ino),
             device: UInt64(status.st_dev), length: 8)
-        #expect(unlink(temp.path + "/data") == 0)
+        #expect(ReadAhead.willNeed(data, directory: directory, bytes: 8))
+
+        #expect(rename(temp.path + "/data", temp.path + "/target") == 0)
         #expect(mkfifo(temp.path + "/data", 0o600) == 0)
-        ReadAhead.willNeed(data, directory: directory, bytes: 8)  // returns: opened non-blocking, not a file
+        #expect(!ReadAhead.willNeed(data, directory: directory, bytes: 8))  // opened non-blocking: not a file
         #expect(unlink(temp.path + "/data") == 0)
-        try temp.symlink("data", to: "target")
-        ReadAhead.willNeed(data, directory: directory, bytes: 8)  // O_NOFOLLOW: not opened
-        var after = stat()
-        #expect(lstat(temp.path + "/data", &after) == 0 && after.st_mode & FileMode.typeMask == FileMode.symlink)
+        try temp.write("data", "another file")
+        #expect(!ReadAhead.willNeed(data, directory: directory, bytes: 8))  // not the inode the walk saw
+        #expect(unlink(temp.path + "/data") == 0)
+        try temp.symlink("data", to: "target")  // the very inode the walk saw, behind a symlink
+        #expect(!ReadAhead.willNeed(data, directory: directory, bytes: 8))  // O_NOFOLLOW: not followed
     }
 
     @Test("the walker announces each directory's entries, in visit order, before visiting them")

@@ -61,7 +61,10 @@ final class ReadAhead {
     private var hintedBytes: UInt64 = 0
     private var hintedFiles = 0
 
-    init(windowBytes: UInt64 = 32 << 20, windowFiles: Int = 256, advise: @escaping Advise = ReadAhead.willNeed) {
+    init(
+        windowBytes: UInt64 = 32 << 20, windowFiles: Int = 256,
+        advise: @escaping Advise = { _ = ReadAhead.willNeed($0, directory: $1, bytes: $2) }
+    ) {
         self.windowBytes = windowBytes
         self.windowFiles = windowFiles
         self.advise = advise
@@ -119,17 +122,18 @@ final class ReadAhead {
     }
 
     /// Opens the file as the archiver will and asks the kernel to read its first `bytes` now, if it is
-    /// still the regular file the walk saw.
-    static func willNeed(_ file: File, directory: Int32, bytes: UInt64) {
+    /// still the regular file the walk saw; returns whether it did.
+    @discardableResult
+    static func willNeed(_ file: File, directory: Int32, bytes: UInt64) -> Bool {
         let flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK
         var descriptor = openat(directory, file.name, flags | WalkedItem.noAccessTime)
         if descriptor < 0, errno == EPERM { descriptor = openat(directory, file.name, flags) }
-        guard descriptor >= 0 else { return }
+        guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0, status.st_mode & FileMode.typeMask == FileMode.regular,
             UInt64(status.st_ino) == file.inode, UInt64(status.st_dev) == file.device
-        else { return }
-        _ = posix_fadvise(descriptor, 0, off_t(bytes), POSIX_FADV_WILLNEED)
+        else { return false }
+        return posix_fadvise(descriptor, 0, off_t(bytes), POSIX_FADV_WILLNEED) == 0
     }
 }
