@@ -17,6 +17,17 @@ struct BackupFailureTests {
         ["/bin/sh", "-c", "if [ -e \(root)/armed ]; then touch \(root)/hook-started; sleep 60; fi"]
     }
 
+    /// Arms the blocking hook of app-01's agent, starts `keepctl` with `arguments` and returns it once the
+    /// backup is running on the agent (held in its pre-backup hook).
+    static func startBlockedBackup(_ fleet: TestFleet, arguments: [String]) async throws -> ChildProcess {
+        try fleet.write("", to: "armed")
+        let backup = try fleet.startKeepctl(arguments)
+        try await waitUntil("the backup is running on app-01") {
+            FileManager.default.fileExists(atPath: fleet.root + "/hook-started")
+        }
+        return backup
+    }
+
     @Test("a failing pre-backup hook fails that host with the hook's output, exit status 1")
     func failingHook() async throws {
         let hook = ["/bin/sh", "-c", "echo 'pg_dump: connection refused' >&2; exit 3"]
@@ -56,12 +67,8 @@ struct BackupFailureTests {
             try FixtureTree.populate(fleet.sourceDirectory(of: "app-01"), seed: 1)
             try await fleet.startAgent("app-01", preBackupHook: Self.blockingHook(root: fleet.root))
             try await fleet.waitForAgents(["app-01"])
-            try fleet.write("", to: "armed")
             let arguments = ["backup", "--host", "app-01", "--json"]
-            let backup = try fleet.startKeepctl(arguments)
-            try await waitUntil("the backup is running on app-01") {
-                FileManager.default.fileExists(atPath: fleet.root + "/hook-started")
-            }
+            let backup = try await Self.startBlockedBackup(fleet, arguments: arguments)
             await fleet.killAgent("app-01")
             let result = try await fleet.result(of: backup, arguments: arguments)
             #expect(result.status == 1, "\(result)")
@@ -88,11 +95,7 @@ struct BackupFailureTests {
             try await fleet.startAgent("app-01", preBackupHook: Self.blockingHook(root: fleet.root))
             try await fleet.waitForAgents(["app-01"])
             let good = try await fleet.backup("--host", "app-01")
-            try fleet.write("", to: "armed")
-            let backup = try fleet.startKeepctl(["backup", "--host", "app-01"])
-            try await waitUntil("the backup is running on app-01") {
-                FileManager.default.fileExists(atPath: fleet.root + "/hook-started")
-            }
+            let backup = try await Self.startBlockedBackup(fleet, arguments: ["backup", "--host", "app-01"])
             await fleet.killController()
             #expect(try await backup.waitForExit(timeout: .seconds(30)) != 0)
 

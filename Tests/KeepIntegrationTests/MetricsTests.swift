@@ -101,11 +101,7 @@ struct MetricsTests {
             try await fleet.startAgent("app-01", preBackupHook: BackupFailureTests.blockingHook(root: fleet.root))
             try await fleet.waitForAgents(["app-01"])
             let good = try await fleet.backup("--host", "app-01")
-            try fleet.write("", to: "armed")
-            let backup = try fleet.startKeepctl(["backup", "--host", "app-01"])
-            try await waitUntil("the backup is running on app-01") {
-                FileManager.default.fileExists(atPath: fleet.root + "/hook-started")
-            }
+            let backup = try await BackupFailureTests.startBlockedBackup(fleet, arguments: ["backup", "--host", "app-01"])
             let controller = try #require(fleet.controller)
             controller.signal(SIGTERM)
             #expect(try await controller.waitForExit(timeout: .seconds(15)) == 0, "\(controller.logTail())")
